@@ -1,0 +1,265 @@
+"""The ``tinyq`` command line: run, inspect, and list supported ops."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from tinyq.catalog import CATALOG
+from tinyq.errors import InputError, TinyqError
+from tinyq.fixedpoint import round_half_away_from_zero, saturate
+from tinyq.interpreter import Interpreter
+from tinyq.model import Tensor, describe_quantization
+
+DEFAULT_MODEL = "default_model.tflite"
+DEFAULT_INPUTS = "default_inputs.npz"
+
+
+def _data_file(name: str) -> Path:
+    return Path(str(resources.files("tinyq").joinpath("data", name)))
+
+
+def _shape_text(shape: Sequence[int]) -> str:
+    return "[" + ",".join(str(int(d)) for d in shape) + "]"
+
+
+def _tensor_text(tensor: Tensor, shape: Sequence[int]) -> str:
+    dtype = tensor.dtype.name if tensor.dtype is not None else tensor.type_name
+    const = " const" if tensor.data is not None else ""
+    return f"t{tensor.index} '{tensor.name}' {dtype}{_shape_text(shape)} {describe_quantization(tensor.quantization)}{const}"
+
+
+# --- inputs ----------------------------------------------------------------------------------
+
+def _fit_input(array: np.ndarray, detail: dict[str, Any], source: str) -> np.ndarray:
+    """Accept an array for a model input; float data for a quantized input is quantized first."""
+    dtype = np.dtype(detail["dtype"])
+    scale, zero_point = detail["quantization"]
+    if array.dtype.kind == "f" and dtype.kind in "iu" and scale > 0:
+        # Same arithmetic as the QUANTIZE op: round half away from zero of x / scale, + zp, saturate.
+        scaled = round_half_away_from_zero(array.astype(np.float32) / np.float32(scale))
+        array = saturate(scaled.astype(np.int64) + zero_point, dtype)
+        print(f"note: {source}: quantized float data with scale {scale:.6g}, zero point {zero_point}")
+    shape = tuple(int(d) for d in detail["shape"])
+    if array.shape != shape and array.size == int(np.prod(shape)) and array.shape == shape[1:]:
+        array = array.reshape(shape)  # a single example without its batch dimension
+    if array.dtype != dtype:
+        raise InputError(f"{source}: dtype {array.dtype} does not match input '{detail['name']}' ({dtype.name})")
+    if array.shape != shape:
+        raise InputError(f"{source}: shape {list(array.shape)} does not match input '{detail['name']}' {list(shape)}")
+    return array
+
+
+def _load_inputs(paths: list[str], details: list[dict[str, Any]]) -> list[np.ndarray]:
+    arrays: list[tuple[np.ndarray, str]] = []
+    for path in paths:
+        try:
+            loaded = np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot read input file {path}: {exc}") from None
+        if isinstance(loaded, np.lib.npyio.NpzFile):
+            with loaded:
+                by_name = {d["name"]: d for d in details}
+                keys = list(loaded.keys())
+                if all(k in by_name for k in keys):
+                    ordered = sorted(keys, key=lambda k: [d["name"] for d in details].index(k))
+                else:
+                    ordered = keys
+                arrays.extend((loaded[k], f"{path}[{k}]") for k in ordered)
+        else:
+            arrays.append((loaded, path))
+    if len(arrays) != len(details):
+        raise InputError(f"the model takes {len(details)} inputs, the input files hold {len(arrays)} arrays")
+    return [_fit_input(a, d, source) for (a, source), d in zip(arrays, details)]
+
+
+def _random_inputs(details: list[dict[str, Any]], seed: int) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    arrays = []
+    for detail in details:
+        dtype = np.dtype(detail["dtype"])
+        shape = tuple(int(d) for d in detail["shape"])
+        if dtype.kind in "iu":
+            info = np.iinfo(dtype)
+            arrays.append(rng.integers(info.min, info.max, size=shape, endpoint=True, dtype=dtype))
+        elif dtype.kind == "b":
+            arrays.append(rng.integers(0, 2, size=shape).astype(bool))
+        else:
+            arrays.append(rng.standard_normal(size=shape).astype(dtype))
+    return arrays
+
+
+# --- output summaries ------------------------------------------------------------------------
+
+def _dequantize(array: np.ndarray, detail: dict[str, Any]) -> np.ndarray:
+    scale, zero_point = detail["quantization"]
+    if array.dtype.kind in "iu" and scale > 0:
+        return (array.astype(np.float64) - zero_point) * scale
+    return array.astype(np.float64)
+
+
+def _summarize(array: np.ndarray, detail: dict[str, Any]) -> list[str]:
+    scale, zero_point = detail["quantization"]
+    quant = f"scale {scale:.6g}, zero point {zero_point}" if scale > 0 else "not quantized"
+    lines = [f"  {detail['name']}: {array.dtype.name}{_shape_text(array.shape)}, {quant}"]
+    real = _dequantize(array, detail)
+    rows = real.reshape(-1, real.shape[-1]) if real.ndim else real.reshape(1, 1)
+    if real.ndim >= 1 and rows.shape[0] <= 4 and 1 < rows.shape[1] <= 10000:
+        for row_index, row in enumerate(rows):
+            top = np.argsort(-row, kind="stable")[:5]
+            label = f"row {row_index} " if rows.shape[0] > 1 else ""
+            lines.append(f"    {label}top-5: " + ", ".join(f"{int(i)}: {row[i]:.4f}" for i in top))
+    else:
+        lines.append(f"    dequantized min {real.min():.4g}, max {real.max():.4g}, mean {real.mean():.4g}")
+    lines.append(f"    raw: {np.array2string(array.reshape(-1)[:16], separator=' ')}"
+                 f"{' ...' if array.size > 16 else ''}")
+    return lines
+
+
+# --- commands --------------------------------------------------------------------------------
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    if args.model is None:
+        return _run_default(args)
+    interpreter = Interpreter(model_path=args.model)
+    details = interpreter.get_input_details()
+    if args.input:
+        inputs = _load_inputs(args.input, details)
+        origin = ", ".join(args.input)
+    else:
+        seed = 0 if args.random is None else args.random
+        inputs = _random_inputs(details, seed)
+        origin = f"random, seed {seed}"
+    outputs = interpreter.run(*inputs)
+    print(f"model: {args.model}")
+    print(f"inputs: {origin}")
+    print("outputs:")
+    for array, detail in zip(outputs, interpreter.get_output_details()):
+        print("\n".join(_summarize(array, detail)))
+    if args.output:
+        np.savez(args.output, **{d["name"] or f"output_{i}": a
+                                 for i, (a, d) in enumerate(zip(outputs, interpreter.get_output_details()))})
+        print(f"wrote {args.output}")
+    return 0
+
+
+def _run_default(args: argparse.Namespace) -> int:
+    """The bundled digits classifier on its bundled held-out samples."""
+    model_path = _data_file(DEFAULT_MODEL)
+    interpreter = Interpreter(model_path=model_path)
+    detail = interpreter.get_input_details()[0]
+    if args.input or args.random is not None:
+        args.model = str(model_path)
+        return _cmd_run(args)
+    with np.load(_data_file(DEFAULT_INPUTS)) as samples:
+        images, labels = samples["input"], samples["labels"]
+    print(f"model: bundled 8x8 digits classifier ({model_path})")
+    output_detail = interpreter.get_output_details()[0]
+    correct = 0
+    outputs = []
+    for index, (image, label) in enumerate(zip(images, labels)):
+        (scores,) = interpreter.run(_fit_input(image, detail, f"sample {index}"))
+        outputs.append(scores)
+        probabilities = _dequantize(scores, output_detail).reshape(-1)
+        predicted = int(np.argmax(probabilities))
+        correct += predicted == int(label)
+        print(f"sample {index}: label {int(label)}, predicted {predicted} (p={probabilities[predicted]:.3f})")
+    print(f"{correct}/{len(labels)} correct")
+    print("outputs of the last sample:")
+    print("\n".join(_summarize(outputs[-1], output_detail)))
+    if args.output:
+        np.savez(args.output, **{output_detail["name"]: np.stack(outputs)})
+        print(f"wrote {args.output}")
+    return 0
+
+
+def _cmd_inspect(args: argparse.Namespace) -> int:
+    interpreter = Interpreter(model_path=args.model)
+    model = interpreter.model
+    program = interpreter.program
+    subgraph = model.subgraphs[0]
+    print(f"model: {args.model} ({model.size} bytes, schema version {model.version}, "
+          f"{len(model.subgraphs)} subgraph{'s' if len(model.subgraphs) > 1 else ''})")
+    if model.description:
+        print(f"description: {model.description}")
+    for key, signature in interpreter.get_signature_list().items():
+        print(f"signature '{key}': inputs {signature['inputs']} outputs {signature['outputs']}")
+    for title, indices in (("inputs", subgraph.inputs), ("outputs", subgraph.outputs)):
+        print(f"{title}:")
+        for i in indices:
+            print(f"  {_tensor_text(subgraph.tensors[i], program.shapes[i])}")
+    print(f"operators ({len(subgraph.operators)}):")
+    for step in program.steps:
+        op = step.op
+        folded = "  [computed at load]" if step.folded else ""
+        print(f"  #{op.index} {op.name} v{op.version}{folded}")
+        if step.plan is not None and op.options is not None:
+            fields = ", ".join(f"{k}={v}" for k, v in vars(op.options).items())
+            print(f"      options: {fields}")
+        for role, indices in (("in ", op.inputs), ("out", op.outputs)):
+            for i in indices:
+                if i < 0:
+                    print(f"      {role} (omitted)")
+                else:
+                    print(f"      {role} {_tensor_text(subgraph.tensors[i], program.shapes[i])}")
+    return 0
+
+
+def _cmd_ops(args: argparse.Namespace) -> int:
+    for spec in sorted(CATALOG.by_name.values(), key=lambda s: s.name):
+        print(f"{spec.name} (builtin code {spec.code}): {spec.summary}")
+        for kernel in spec.kernels:
+            print(f"    {spec.signature_text(kernel)}")
+        if spec.notes:
+            print(f"    note: {spec.notes}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``tinyq`` command."""
+    parser = argparse.ArgumentParser(
+        prog="tinyq", description="Run and inspect quantized TFLite models, bit-exact with LiteRT's reference kernels.")
+    parser.add_argument("--debug", action="store_true", help="show a traceback on errors")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run a model (default: the bundled digits classifier)",
+                              description="Run MODEL on inputs from files or random data and summarize the outputs. "
+                                          "Without MODEL, runs the bundled 8x8 digits classifier on its bundled "
+                                          "held-out samples.")
+    run.add_argument("model", nargs="?", help=".tflite file (omit for the bundled default model)")
+    run.add_argument("--input", action="append", metavar="FILE",
+                     help=".npy (one per model input, in order) or .npz (keyed by input name); float data for a "
+                          "quantized input is quantized with the input's scale and zero point")
+    run.add_argument("--random", type=int, metavar="SEED", help="random inputs over the whole dtype range (default seed 0)")
+    run.add_argument("--output", metavar="OUT.npz", help="save the outputs, keyed by output name")
+    run.set_defaults(handler=_cmd_run)
+
+    inspect = commands.add_parser("inspect", help="print the graph: ops, tensors, shapes, dtypes, quantization")
+    inspect.add_argument("model", help=".tflite file")
+    inspect.set_defaults(handler=_cmd_inspect)
+
+    ops = commands.add_parser("ops", help="list the supported ops and dtype combinations")
+    ops.set_defaults(handler=_cmd_ops)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``tinyq`` command; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except (TinyqError, OSError, ValueError) as exc:
+        if args.debug:
+            raise
+        print(f"tinyq: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
