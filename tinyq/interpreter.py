@@ -54,6 +54,13 @@ class Program:
             self.shapes[tensor_index] = shape
         # Values known at load: constant data, then outputs of ops whose inputs are all known.
         self.known: dict[int, np.ndarray] = {t.index: t.data for t in subgraph.tensors if t.data is not None}
+        # A zero-element tensor nobody writes (an empty shape or perm vector) has a known value too.
+        written = set(subgraph.inputs) | {i for op in subgraph.operators for i in op.outputs}
+        for tensor in subgraph.tensors:
+            if tensor.data is None and tensor.dtype is not None and 0 in tensor.shape and tensor.index not in written:
+                empty = np.zeros(tensor.shape, tensor.dtype)
+                empty.flags.writeable = False
+                self.known[tensor.index] = empty
         self.steps: list[Step] = [self._prepare(op) for op in subgraph.operators]
 
     # --- Prepare ---------------------------------------------------------------------------
@@ -143,7 +150,10 @@ class Program:
 
     def _run_step(self, step: Step, values: dict[int, np.ndarray] | list[np.ndarray | None]) -> list[np.ndarray]:
         inputs = [values[i] if i >= 0 else None for i in step.op.inputs]
-        outputs = step.evaluate(inputs)
+        try:
+            outputs = step.evaluate(inputs)
+        except ModelError as exc:
+            raise exc.located(step.where) from None
         for tensor_index, value in zip(step.op.outputs, outputs):
             tensor = self.subgraph.tensors[tensor_index]
             if value.dtype != tensor.dtype or value.shape != self.shapes[tensor_index]:

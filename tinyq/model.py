@@ -328,6 +328,8 @@ def _decode_tensor(reader: _Reader, t_index: int, fb_tensor: Any, buffers: list[
             if zero_point.size != scale.size:
                 raise ModelError(f"tensor '{name}' has {scale.size} scales but {zero_point.size} zero points",
                                  reader.where)
+            if np.abs(zero_point).max() > 2**31 - 1:
+                raise ModelError(f"tensor '{name}' has a zero point outside the int32 range", reader.where)
             quantized_dimension = int(fb_quant.QuantizedDimension())
             if scale.size > 1 and not (0 <= quantized_dimension < len(shape)
                                        and shape[quantized_dimension] == scale.size):
@@ -429,7 +431,8 @@ def _validate(model: Model) -> None:
 def _validate_order(subgraph: Subgraph) -> None:
     """Every operator input must exist before the operator runs (constant, graph input, variable or produced)."""
     available = set(subgraph.inputs)
-    available.update(t.index for t in subgraph.tensors if t.data is not None or t.is_variable)
+    available.update(t.index for t in subgraph.tensors
+                     if t.data is not None or t.is_variable or (t.dtype is not None and 0 in t.shape))
     for op in subgraph.operators:
         for position, tensor_index in enumerate(op.inputs):
             if tensor_index >= 0 and tensor_index not in available:

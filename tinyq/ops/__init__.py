@@ -28,9 +28,14 @@ from typing import Any
 
 import numpy as np
 
+from tinyq import fixedpoint
 from tinyq.catalog import CATALOG, OpSpec
 from tinyq.errors import ModelError, UnsupportedOpError
 from tinyq.model import Operator, Quantization
+
+
+# ActivationFunctionType codes with a quantized clamp: NONE, RELU, RELU_N1_TO_1, RELU6.
+FUSED_ACTIVATIONS = (0, 1, 2, 3)
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,22 @@ class OpContext:
             raise self.unsupported(f"the {role} (tensor {operand.index} '{operand.name}') is computed at run "
                                    f"time; tinyq needs it to be constant")
         return operand.value
+
+    def fused_activation_range(self, output_scale: float, output_zero_point: int,
+                               dtype: type = np.int8) -> tuple[int, int]:
+        """``CalculateActivationRangeQuantized`` for the op's fused activation option.
+
+        NONE, RELU, RELU_N1_TO_1 and RELU6 are supported. LiteRT's kernels silently treat any other
+        code (TANH, SIGN_BIT) as NONE; tinyq refuses it rather than pretend to apply it.
+        """
+        activation = self.options.fused_activation_function
+        if activation not in FUSED_ACTIVATIONS:
+            raise self.unsupported(f"fused activation {activation} on {self.op.name}; tinyq supports NONE, RELU, "
+                                   f"RELU_N1_TO_1 and RELU6 (LiteRT would silently apply none)")
+        try:
+            return fixedpoint.activation_range(activation, output_scale, output_zero_point, dtype)
+        except ValueError as exc:
+            raise self.error(f"fused activation range: {exc}") from None
 
     def error(self, message: str) -> ModelError:
         """A ModelError located at this operator, to be raised by the caller."""

@@ -1,0 +1,422 @@
+"""Integer fixed-point core shared by every tinyq kernel: requantization and gemmlowp helpers.
+
+Everything here reproduces, bit for bit, the integer arithmetic of the official kernels:
+
+* ``QuantizeMultiplier`` and friends (LiteRT ``kernels/internal/quantization_util.cc``) turn a
+  real rescaling factor into an int32 multiplier with 31 fractional bits and a power-of-two shift.
+* ``MultiplyByQuantizedMultiplier`` (``kernels/internal/common.cc``/``common.h``) applies it, in the
+  default double-rounding form built from gemmlowp's ``SaturatingRoundingDoublingHighMul`` and
+  ``RoundingDivideByPOT``, in the ``TFLITE_SINGLE_ROUNDING`` form, and in the int64-accumulator
+  form used by the int16x8 kernels.
+* The gemmlowp fixed-point functions (``gemmlowp/fixedpoint/fixedpoint.h``) that the quantized
+  SOFTMAX (and TFLite Micro's LOGISTIC/TANH) build on, and TFLite's ``GetReciprocal``.
+
+Conventions: the vectorized functions take numpy integer arrays or Python ints, broadcast their
+arguments against each other (a per-channel multiplier/shift array lines up with the channel
+axis of ``x``), compute in int64 and return int64 arrays; callers cast to the tensor type.
+Values that the C++ holds in ``int32_t`` are converted to int32 the way the C++ does (two's
+complement wrap-around, as every supported compiler does for signed overflow and narrowing).
+Shift counts for which the C++ would be undefined raise ``ValueError`` instead of guessing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
+
+INT32_MIN = -(1 << 31)
+INT32_MAX = (1 << 31) - 1
+
+# gemmlowp Q2.29 constants for the Newton-Raphson reciprocal (one_over_one_plus_x_for_x_in_0_1).
+_Q2_48_OVER_17 = 1515870810
+_Q2_NEG_32_OVER_17 = -1010580540
+_Q2_ONE = 1 << 29
+# gemmlowp Q0.31 constants of exp_on_interval_between_negative_one_quarter_and_0_excl.
+_Q0_EXP_MINUS_ONE_EIGHTH = 1895147668
+_Q0_ONE_THIRD = 715827883
+_Q0_ONE_EIGHTH = 1 << 28
+# exp_on_negative_values' barrel shifter: (k, Q0.31 of exp(-2**k)) for k = -2..4.
+_EXP_BARREL_SHIFTER = ((-2, 1672461947), (-1, 1302514674), (0, 790015084), (1, 290630308),
+                       (2, 39332535), (3, 720401), (4, 242))
+
+
+def _as_int64(values: ArrayLike) -> np.ndarray:
+    return np.asarray(values, dtype=np.int64)
+
+
+def _wrap_int32(values: np.ndarray) -> np.ndarray:
+    """Two's-complement narrowing of int64 values to the int32 range (the C++ int32_t conversion)."""
+    return ((values & 0xFFFFFFFF) ^ 0x80000000) - 0x80000000
+
+
+def _check_range(name: str, values: np.ndarray, low: int, high: int) -> None:
+    if np.any(values < low) or np.any(values > high):
+        raise ValueError(f"{name} must lie in [{low}, {high}], got {values}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Rounding and saturation
+# ---------------------------------------------------------------------------------------------
+
+def round_half_away_from_zero(x: ArrayLike) -> np.ndarray | float:
+    """C ``std::round`` (``TfLiteRound``): round to nearest, ties away from zero.
+
+    Float32 and float64 inputs keep their dtype (the rounding is exact in either); other inputs
+    are rounded as float64. A Python float gives a Python float, a numpy scalar a numpy scalar.
+    numpy's ``np.round`` rounds ties to even and must not be used for this.
+    """
+    values = np.asarray(x)
+    if not np.issubdtype(values.dtype, np.floating):
+        values = values.astype(np.float64)
+    truncated = np.trunc(values)
+    # x - trunc(x) is exact in floating point, so the tie test is exact too (inf - inf is NaN: kept).
+    with np.errstate(invalid="ignore"):
+        rounded = np.where(np.abs(values - truncated) >= 0.5, truncated + np.sign(values), truncated)
+    if type(x) is float:
+        return float(rounded)
+    return rounded if rounded.ndim else rounded[()]
+
+
+def saturate(x: ArrayLike, dtype: DTypeLike) -> np.ndarray:
+    """Clamp integer values to the range of the integer ``dtype`` and cast to it."""
+    target = np.dtype(dtype)
+    if target.kind not in "iu":
+        raise ValueError(f"saturate needs an integer dtype, got {target}")
+    limits = np.iinfo(target)
+    return np.clip(np.asarray(x), limits.min, limits.max).astype(target)
+
+
+# ---------------------------------------------------------------------------------------------
+# QuantizeMultiplier
+# ---------------------------------------------------------------------------------------------
+
+def quantize_multipliers(real_multipliers: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorized ``QuantizeMultiplier``: float64 reals -> (int32 multipliers, shifts) as int64 arrays.
+
+    Per element: ``q, e = frexp(m)``; ``M = round_half_away(q * 2**31)``; a round-up to exactly
+    ``2**31`` becomes ``(2**30, e + 1)``; shifts below -31 flush to ``(0, 0)`` (this test comes after
+    the round-up, as upstream); ``m == 0`` gives ``(0, 0)``. ``m ~= M * 2**(shift - 31)``, positive
+    shift meaning a left shift. Negative reals give negative multipliers. Non-finite reals raise
+    ``ValueError`` (the C++ conversion would be undefined).
+    """
+    reals = np.asarray(real_multipliers, dtype=np.float64)
+    if not np.all(np.isfinite(reals)):
+        raise ValueError(f"real multipliers must be finite, got {reals}")
+    fraction, exponent = np.frexp(reals)  # fraction in [0.5, 1) in magnitude; frexp(0) == (0, 0)
+    # fraction * 2**31 is exact in float64, so this is TfLiteRound(q * (1LL << 31)).
+    multiplier = np.asarray(round_half_away_from_zero(np.ldexp(fraction, 31))).astype(np.int64)
+    shift = exponent.astype(np.int64)
+    carried = multiplier == (1 << 31)
+    multiplier = np.where(carried, multiplier // 2, multiplier)
+    shift = shift + carried
+    flushed = shift < -31
+    return np.where(flushed, 0, multiplier), np.where(flushed, 0, shift)
+
+
+def quantize_multiplier(real_multiplier: float) -> tuple[int, int]:
+    """``QuantizeMultiplier`` for one real: returns ``(multiplier, shift)`` as Python ints.
+
+    See :func:`quantize_multipliers` for the arithmetic (the same code, one element).
+    """
+    multiplier, shift = quantize_multipliers(np.float64(real_multiplier))
+    return int(multiplier), int(shift)
+
+
+def quantize_multiplier_smaller_than_one_exp(real_multiplier: float) -> tuple[int, int]:
+    """``QuantizeMultiplierSmallerThanOneExp``: ``0 < m < 1`` -> ``(multiplier, shift <= 0)``.
+
+    Upstream's ``TFLITE_CHECK``s become ``ValueError``: ``m`` outside (0, 1), and also an ``m`` so
+    close to 1 that it rounds up to ``(2**30, 1)``.
+    """
+    if not 0.0 < real_multiplier < 1.0:
+        raise ValueError(f"expected 0 < multiplier < 1, got {real_multiplier}")
+    multiplier, shift = quantize_multiplier(real_multiplier)
+    if shift > 0:
+        raise ValueError(f"multiplier {real_multiplier} rounds up to 1.0 (shift {shift})")
+    return multiplier, shift
+
+
+def quantize_multiplier_greater_than_one(real_multiplier: float) -> tuple[int, int]:
+    """``QuantizeMultiplierGreaterThanOne``: ``m > 1`` -> ``(multiplier, shift >= 0)``.
+
+    ``m <= 1`` (upstream's ``TFLITE_CHECK_GT``) raises ``ValueError``.
+    """
+    if not real_multiplier > 1.0:
+        raise ValueError(f"expected multiplier > 1, got {real_multiplier}")
+    return quantize_multiplier(real_multiplier)
+
+
+# ---------------------------------------------------------------------------------------------
+# gemmlowp primitives
+# ---------------------------------------------------------------------------------------------
+
+def saturating_rounding_doubling_high_mul(a: ArrayLike, b: ArrayLike) -> np.ndarray:
+    """gemmlowp ``SaturatingRoundingDoublingHighMul`` on int32 values: ``round(a * b / 2**31)``.
+
+    The reference adds a nudge of ``2**30`` (``1 - 2**30`` for negative products) and divides
+    with C truncation; that equals ``floor((a*b + 2**30) / 2**31)``, i.e. ties round toward
+    +infinity (not away from zero). The single overflow, ``INT32_MIN * INT32_MIN``, saturates to
+    ``INT32_MAX``.
+    """
+    high = (_as_int64(a) * _as_int64(b) + (1 << 30)) >> 31
+    return np.minimum(high, INT32_MAX)
+
+
+def rounding_divide_by_pot(x: ArrayLike, exponent: ArrayLike) -> np.ndarray:
+    """gemmlowp ``RoundingDivideByPOT``: ``x / 2**exponent`` rounded half away from zero.
+
+    ``exponent`` (scalar or array, broadcast against ``x``) must lie in gemmlowp's [0, 31]; larger
+    ones raise ``ValueError``. (Observed: int8 SOFTMAX reaches exponent 32 once a row's sum of
+    exps is >= 512, e.g. 512 equal logits, and both LiteRT BUILTIN_REF and TFLM then abort.)
+    """
+    values = _as_int64(x)
+    exponents = _as_int64(exponent)
+    _check_range("RoundingDivideByPOT exponent", exponents, 0, 31)
+    mask = (np.int64(1) << exponents) - 1
+    remainder = values & mask
+    threshold = (mask >> 1) + (values < 0)
+    return (values >> exponents) + (remainder > threshold)
+
+
+def saturating_rounding_multiply_by_pot(x: ArrayLike, exponent: int) -> np.ndarray:
+    """gemmlowp ``SaturatingRoundingMultiplyByPOT<exponent>`` on int32 values.
+
+    A positive exponent is a left shift saturating to the int32 range, a negative one a
+    :func:`rounding_divide_by_pot`, zero the identity.
+    """
+    values = _as_int64(x)
+    if exponent > 0:
+        if exponent > 31:
+            raise ValueError(f"exponent must be at most 31, got {exponent}")
+        return np.clip(values << exponent, INT32_MIN, INT32_MAX)
+    if exponent < 0:
+        return rounding_divide_by_pot(values, -exponent)
+    return values
+
+
+def rescale(x: ArrayLike, src_integer_bits: int, dst_integer_bits: int) -> np.ndarray:
+    """gemmlowp ``Rescale<dst>`` of a ``FixedPoint<int32, src>`` raw value (saturating/rounding)."""
+    return saturating_rounding_multiply_by_pot(x, src_integer_bits - dst_integer_bits)
+
+
+def _rounding_half_sum(a: np.ndarray, b: ArrayLike) -> np.ndarray:
+    """gemmlowp ``RoundingHalfSum`` (int32): ``(a + b + sign) / 2`` with C truncating division."""
+    total = a + _as_int64(b)
+    return np.where(total >= 0, (total + 1) >> 1, -((1 - total) >> 1))
+
+
+# ---------------------------------------------------------------------------------------------
+# MultiplyByQuantizedMultiplier
+# ---------------------------------------------------------------------------------------------
+
+def multiply_by_quantized_multiplier(x: ArrayLike, multiplier: ArrayLike, shift: ArrayLike, *,
+                                     rounding: str = "double") -> np.ndarray:
+    """``MultiplyByQuantizedMultiplier(int32 x, M, shift)``: ``x * M * 2**(shift - 31)``, rounded.
+
+    ``rounding="double"`` (every shipped LiteRT/TFLM build):
+    ``RDBPOT(SRDHM(x * 2**max(shift, 0), M), max(-shift, 0))``, the left shift wrapping in int32
+    as the C++ ``x * (1 << left_shift)`` does; ``shift`` must lie in [-31, 31].
+
+    ``rounding="single"`` (``TFLITE_SINGLE_ROUNDING``):
+    ``(int64(x) * M + 2**(30 - shift)) >> (31 - shift)``, an arithmetic shift, so ties round
+    toward +infinity; ``shift`` must lie in [-31, 30] (upstream's ``TFLITE_DCHECK``; the
+    single-rounding ``QuantizeMultiplier`` saturates larger shifts to ``(2**31 - 1, 30)``, which
+    :func:`quantize_multiplier` does not). The result is narrowed to int32 by wrap-around, as the
+    release build's ``static_cast<int32_t>`` does when the debug range check is compiled out.
+
+    ``x`` is narrowed to int32 first (the C++ parameter type). ``multiplier`` and ``shift`` may be
+    per-channel arrays broadcast against ``x``.
+    """
+    values = _wrap_int32(_as_int64(x))
+    multipliers = _as_int64(multiplier)
+    shifts = _as_int64(shift)
+    if rounding == "double":
+        _check_range("shift", shifts, -31, 31)
+        left_shifted = _wrap_int32(values << np.maximum(shifts, 0))
+        return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(left_shifted, multipliers),
+                                      np.maximum(-shifts, 0))
+    if rounding == "single":
+        _check_range("shift", shifts, -31, 30)
+        total_shifts = 31 - shifts
+        return _wrap_int32((values * multipliers + (np.int64(1) << (total_shifts - 1))) >> total_shifts)
+    raise ValueError(f"unknown rounding {rounding!r}; expected 'double' or 'single'")
+
+
+def multiply_by_quantized_multiplier_smaller_than_one(x: ArrayLike, multiplier: ArrayLike,
+                                                      shift: ArrayLike) -> np.ndarray:
+    """``MultiplyByQuantizedMultiplierSmallerThanOneExp``: ``RDBPOT(SRDHM(x, M), -shift)``, shift in [-31, 0]."""
+    return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(_wrap_int32(_as_int64(x)), multiplier),
+                                  -_as_int64(shift))
+
+
+def multiply_by_quantized_multiplier_greater_than_one(x: ArrayLike, multiplier: ArrayLike,
+                                                      shift: ArrayLike) -> np.ndarray:
+    """``MultiplyByQuantizedMultiplierGreaterThanOne``: ``SRDHM(x * 2**shift, M)``, shift in [0, 31].
+
+    The left shift wraps in int32 as the C++ ``x * (1 << left_shift)`` does.
+    """
+    shifts = _as_int64(shift)
+    _check_range("shift", shifts, 0, 31)
+    return saturating_rounding_doubling_high_mul(_wrap_int32(_wrap_int32(_as_int64(x)) << shifts), multiplier)
+
+
+def multiply_by_quantized_multiplier_int64(x: ArrayLike, multiplier: ArrayLike, shift: ArrayLike) -> np.ndarray:
+    """``MultiplyByQuantizedMultiplier(int64 x, M, shift)``, the int16x8 CONV/DEPTHWISE/FC/TRANSPOSE_CONV path.
+
+    The multiplier is cut to 16 bits, ``Mr = (M + 2**15) >> 16`` (``0x7FFF`` from ``0x7FFF0000``
+    up), then ``(x * Mr + 2**(t - 1)) >> t`` with ``t = 15 - shift``, narrowed to int32 by
+    wrap-around. Both rounding builds do the same. Upstream documents ``shift`` in [-31, 7] and
+    ``|x| < 2**47``; shifts up to 14 are still well defined and accepted, larger ones raise.
+    """
+    values = _as_int64(x)
+    multipliers = _as_int64(multiplier)
+    shifts = _as_int64(shift)
+    _check_range("shift", shifts, -31, 14)
+    reduced_multipliers = np.where(multipliers < 0x7FFF0000, (multipliers + (1 << 15)) >> 16, 0x7FFF)
+    total_shifts = 15 - shifts
+    return _wrap_int32((values * reduced_multipliers + (np.int64(1) << (total_shifts - 1))) >> total_shifts)
+
+
+# ---------------------------------------------------------------------------------------------
+# Activation range
+# ---------------------------------------------------------------------------------------------
+
+# TFLite schema ActivationFunctionType codes handled by CalculateActivationRangeQuantized.
+_ACTIVATION_NONE, _ACTIVATION_RELU, _ACTIVATION_RELU_N1_TO_1, _ACTIVATION_RELU6 = 0, 1, 2, 3
+
+
+def _quantize_activation_bound(value: float, scale: float, zero_point: int) -> int:
+    """kernel_util.cc ``Quantize``: ``zero_point + int32(std::round(float(value) / float(scale)))``."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        scaled = round_half_away_from_zero(np.float32(value) / np.float32(scale))
+    # TF_LITE_ENSURE(no_integer_overflow_from_quantization), which also fails on NaN.
+    if not np.float32(INT32_MIN) <= scaled <= np.float32(INT32_MAX):
+        raise ValueError(f"activation bound {value} / scale {scale} overflows int32")
+    return zero_point + int(scaled)
+
+
+def activation_range(activation: int, scale: float, zero_point: int, dtype: DTypeLike) -> tuple[int, int]:
+    """``CalculateActivationRangeQuantized``: the clamp ``(act_min, act_max)`` of a fused activation.
+
+    ``activation`` is the schema ``ActivationFunctionType`` code: 0 NONE (the dtype's range),
+    1 RELU, 2 RELU_N1_TO_1, 3 RELU6; the bounds 0, 6, -1, 1 are quantized in float32 with
+    ``std::round`` and clamped into the dtype's range. Other codes (TANH, SIGN_BIT, ...) raise
+    ``ValueError``: upstream silently treats them as NONE in quantized kernels, which is not a
+    fused activation tinyq will pretend to apply. An out-of-int32 bound (a tiny scale) raises
+    ``ValueError`` like upstream's ``TF_LITE_ENSURE``.
+    """
+    limits = np.iinfo(np.dtype(dtype))
+    qmin, qmax = int(limits.min), int(limits.max)
+    if activation == _ACTIVATION_NONE:
+        return qmin, qmax
+    if activation == _ACTIVATION_RELU:
+        return max(qmin, _quantize_activation_bound(0.0, scale, zero_point)), qmax
+    if activation == _ACTIVATION_RELU6:
+        return (max(qmin, _quantize_activation_bound(0.0, scale, zero_point)),
+                min(qmax, _quantize_activation_bound(6.0, scale, zero_point)))
+    if activation == _ACTIVATION_RELU_N1_TO_1:
+        return (max(qmin, _quantize_activation_bound(-1.0, scale, zero_point)),
+                min(qmax, _quantize_activation_bound(1.0, scale, zero_point)))
+    raise ValueError(f"unsupported fused activation code {activation}")
+
+
+# ---------------------------------------------------------------------------------------------
+# gemmlowp fixed-point functions (SOFTMAX, TFLM LOGISTIC/TANH)
+# ---------------------------------------------------------------------------------------------
+
+def exp_on_interval_between_negative_one_quarter_and_0_excl(a: ArrayLike) -> np.ndarray:
+    """gemmlowp ``exp_on_interval_between_negative_one_quarter_and_0_excl``: Q0.31 in [-1/4, 0) -> Q0.31.
+
+    A 4th-order Taylor expansion around -1/8; fixed-point ``+``/``-`` wrap in int32 as gemmlowp's
+    plain ``Add`` does.
+    """
+    x = _wrap_int32(_as_int64(a) + _Q0_ONE_EIGHTH)
+    x2 = saturating_rounding_doubling_high_mul(x, x)
+    x3 = saturating_rounding_doubling_high_mul(x2, x)
+    x4 = saturating_rounding_doubling_high_mul(x2, x2)
+    x4_over_4 = rounding_divide_by_pot(x4, 2)
+    x4_over_24_plus_x3_over_6_plus_x2_over_2 = rounding_divide_by_pot(
+        _wrap_int32(saturating_rounding_doubling_high_mul(_wrap_int32(x4_over_4 + x3), _Q0_ONE_THIRD) + x2), 1)
+    return _wrap_int32(_Q0_EXP_MINUS_ONE_EIGHTH + saturating_rounding_doubling_high_mul(
+        _Q0_EXP_MINUS_ONE_EIGHTH, _wrap_int32(x + x4_over_24_plus_x3_over_6_plus_x2_over_2)))
+
+
+def exp_on_negative_values(a: ArrayLike, integer_bits: int) -> np.ndarray:
+    """gemmlowp ``exp_on_negative_values`` for ``FixedPoint<int32, integer_bits>`` raw values ``<= 0``.
+
+    Returns Q0.31 raw values: ``exp`` of the quarter-interval remainder, multiplied by the
+    ``exp(-2**k)`` constants selected by the bits of the rest, 0 below -32 when
+    ``integer_bits > 5``, and ``INT32_MAX`` (one) for ``a == 0``. ``integer_bits`` in [0, 29].
+    """
+    if not 0 <= integer_bits <= 29:
+        raise ValueError(f"integer_bits must lie in [0, 29], got {integer_bits}")
+    values = _as_int64(a)
+    fractional_bits = 31 - integer_bits
+    one_quarter = 1 << (fractional_bits - 2)
+    a_mod_quarter_minus_one_quarter = (values & (one_quarter - 1)) - one_quarter
+    result = exp_on_interval_between_negative_one_quarter_and_0_excl(
+        rescale(a_mod_quarter_minus_one_quarter, integer_bits, 0))
+    remainder = _wrap_int32(a_mod_quarter_minus_one_quarter - values)
+    for exponent, exp_multiplier in _EXP_BARREL_SHIFTER:
+        if integer_bits > exponent:
+            selected = (remainder & (1 << (fractional_bits + exponent))) != 0
+            result = np.where(selected, saturating_rounding_doubling_high_mul(result, exp_multiplier), result)
+    if integer_bits > 5:
+        result = np.where(values < -(1 << (fractional_bits + 5)), 0, result)  # below -32: exp is 0
+    return np.where(values == 0, INT32_MAX, result)
+
+
+def one_over_one_plus_x_for_x_in_0_1(a: ArrayLike) -> np.ndarray:
+    """gemmlowp ``one_over_one_plus_x_for_x_in_0_1``: Q0.31 ``x`` in [0, 1) -> Q0.31 ``1 / (1 + x)``.
+
+    Newton-Raphson on the half denominator in Q2.29, three iterations from 48/17 - 32/17 * d.
+    """
+    half_denominator = _rounding_half_sum(_as_int64(a), INT32_MAX)  # RoundingHalfSum(a, F0::One())
+    x = _wrap_int32(_Q2_48_OVER_17 + saturating_rounding_doubling_high_mul(half_denominator, _Q2_NEG_32_OVER_17))
+    for _ in range(3):
+        half_denominator_times_x = saturating_rounding_doubling_high_mul(half_denominator, x)
+        one_minus_half_denominator_times_x = _wrap_int32(_Q2_ONE - half_denominator_times_x)
+        x = _wrap_int32(x + rescale(saturating_rounding_doubling_high_mul(x, one_minus_half_denominator_times_x), 4, 2))
+    # ExactMulByPot<-1> relabels Q2.29 as Q1.30; Rescale<0> then shifts it into Q0.31.
+    return rescale(x, 1, 0)
+
+
+def count_leading_zeros(x: ArrayLike) -> np.ndarray:
+    """``CountLeadingZeros`` of the uint32 reinterpretation of ``x`` (32 for zero)."""
+    unsigned = _as_int64(x) & 0xFFFFFFFF
+    _, bit_length = np.frexp(unsigned.astype(np.float64))  # exact: uint32 values fit a float64
+    return 32 - bit_length.astype(np.int64)
+
+
+def get_reciprocal(x: ArrayLike, x_integer_bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """TFLite ``GetReciprocal``: ``(shifted_scale, num_bits_over_unit)`` for a positive Q``x_integer_bits`` ``x``.
+
+    ``x`` is normalized to ``1 + f`` with ``f`` in [0, 1) by a left shift of its leading zeros;
+    ``shifted_scale`` is the Q0.31 ``1 / (1 + f)`` and ``1 / x = shifted_scale * 2**-num_bits_over_unit``
+    with ``num_bits_over_unit = x_integer_bits - count_leading_zeros(x)``.
+    """
+    unsigned = _as_int64(x) & 0xFFFFFFFF
+    headroom_plus_one = count_leading_zeros(unsigned)
+    num_bits_over_unit = x_integer_bits - headroom_plus_one
+    # uint32 arithmetic, then reinterpreted as int32: (x << headroom) - 2**31.
+    shifted_sum_minus_one = _wrap_int32(((unsigned << headroom_plus_one) & 0xFFFFFFFF) - (1 << 31))
+    return one_over_one_plus_x_for_x_in_0_1(shifted_sum_minus_one), num_bits_over_unit
+
+
+# ---------------------------------------------------------------------------------------------
+# Rounded integer division (added for AVERAGE_POOL_2D)
+# ---------------------------------------------------------------------------------------------
+
+def divide_round_half_away_from_zero(numerator: ArrayLike, denominator: ArrayLike) -> np.ndarray:
+    """``numerator / denominator`` rounded to nearest, ties away from zero, for ``denominator > 0``.
+
+    The reference AveragePool's ``acc > 0 ? (acc + n / 2) / n : (acc - n / 2) / n`` with C
+    truncating division: adding half the (truncated) count before truncating toward zero is
+    exactly round-half-away-from-zero of ``acc / n``. Inputs broadcast; returns int64.
+    """
+    numerators = _as_int64(numerator)
+    denominators = _as_int64(denominator)
+    if np.any(denominators <= 0):
+        raise ValueError(f"denominators must be positive, got {denominators}")
+    magnitudes = (np.abs(numerators) + denominators // 2) // denominators
+    return np.where(numerators < 0, -magnitudes, magnitudes)

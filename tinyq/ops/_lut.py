@@ -1,0 +1,130 @@
+"""256-entry int8 lookup tables, as LiteRT's ``LUTPopulate<int8_t>`` (``detail::LUTPopulateInt8``) builds them.
+
+For every input value ``v`` in -128..127, all in float32 arithmetic::
+
+    dequantized = input_scale * float(v - input_zero_point)
+    transformed = f(dequantized)                        # the op's float32 function
+    rescaled    = roundf(transformed * (1.0f / output_scale))
+    quantized   = int32(rescaled + float(output_zero_point))   # C conversion: truncation
+    lut[uint8(v)] = clamp(quantized, -128, 127)
+
+The table is indexed by the input's bit pattern read as uint8 (entries 0..127 hold v = 0..127,
+128..255 hold v = -128..-1), so Eval is one gather.
+
+The float32 functions are those of the C library: the reference calls ``tanhf``/``expf`` through
+``std::tanh``/``std::exp`` on floats, and those are not correctly rounded everywhere (glibc 2.36's
+``tanhf`` differs from the correctly rounded value for 2.8% of all float32 inputs, 20-50% of those
+between 2**-25 and 1; its ``expf`` for 0.004%), which can move a table entry across a rounding
+boundary -- e.g. TANH with input scale 0.0195337329 (bits 0x3ca00535), zero point 0, output scale
+1/128 maps input 1 to 3 with glibc, to 2 when correctly rounded. :func:`tanhf` and :func:`expf`
+therefore call the host C library's functions through ``ctypes`` -- the same ones LiteRT's
+kernels link against -- and fall back to the correctly rounded float32 value (float64
+computation, rounded once) only where no C math library can be loaded; such a table can then
+differ from the host's LiteRT in rare entries.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import sys
+from typing import Callable
+
+import numpy as np
+
+from tinyq import fixedpoint
+
+_TWO_POW_31 = np.float32(2.0**31)
+
+
+def _load_c_math_library() -> ctypes.CDLL | None:
+    """The C library that provides ``tanhf``/``expf`` (libm, libSystem, the UCRT), or None."""
+    names = [ctypes.util.find_library("m")]
+    if sys.platform == "win32":
+        names.append("ucrtbase")
+    for name in names:
+        if name is None:
+            continue
+        try:
+            library = ctypes.CDLL(name)
+        except OSError:
+            continue
+        if hasattr(library, "tanhf") and hasattr(library, "expf"):
+            return library
+    return None
+
+
+def _c_float_function(library: ctypes.CDLL | None, name: str) -> Callable[[float], float] | None:
+    if library is None:
+        return None
+    function = getattr(library, name)
+    function.argtypes = [ctypes.c_float]
+    function.restype = ctypes.c_float
+    return function
+
+
+_C_MATH = _load_c_math_library()
+_C_TANHF = _c_float_function(_C_MATH, "tanhf")
+_C_EXPF = _c_float_function(_C_MATH, "expf")
+
+
+def _elementwise(function: Callable[[float], float], values: np.ndarray) -> np.ndarray:
+    # One C call per table entry, at load time (256 calls per op).
+    return np.fromiter((function(float(v)) for v in values.ravel()), dtype=np.float32,
+                       count=values.size).reshape(values.shape)
+
+
+def tanhf(values: np.ndarray) -> np.ndarray:
+    """C ``tanhf`` of float32 values (``std::tanh(float)``), element-wise, as float32.
+
+    On a host without a loadable C math library: the correctly rounded float32 value instead.
+    """
+    values = np.asarray(values, dtype=np.float32)
+    if _C_TANHF is not None:
+        return _elementwise(_C_TANHF, values)
+    return np.tanh(values.astype(np.float64)).astype(np.float32)
+
+
+def expf(values: np.ndarray) -> np.ndarray:
+    """C ``expf`` of float32 values (``std::exp(float)``), element-wise, as float32.
+
+    On a host without a loadable C math library: the correctly rounded float32 value instead
+    (overflowing to +inf, as ``expf`` does).
+    """
+    values = np.asarray(values, dtype=np.float32)
+    if _C_EXPF is not None:
+        return _elementwise(_C_EXPF, values)
+    with np.errstate(over="ignore"):
+        return np.exp(values.astype(np.float64)).astype(np.float32)
+
+
+def populate_int8_table(transform: Callable[[np.ndarray], np.ndarray], input_scale: float,
+                        input_zero_point: int, output_scale: float, output_zero_point: int) -> np.ndarray:
+    """``LUTPopulate<int8_t>``: the int8[256] table of ``transform``, indexed by the input's uint8 bit pattern.
+
+    ``transform`` maps a float32 array to a float32 array (the op's float function). Raises
+    ``ValueError`` when an entry's float->int32 conversion would be undefined in the reference
+    (NaN or out of the int32 range, e.g. an output scale so small that ``1 / output_scale``
+    overflows).
+    """
+    values = np.arange(-128, 128, dtype=np.int64)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        dequantized = np.float32(input_scale) * (values - input_zero_point).astype(np.float32)
+        transformed = np.asarray(transform(dequantized), dtype=np.float32)
+        inverse_scale = np.float32(1.0) / np.float32(output_scale)
+        rescaled = fixedpoint.round_half_away_from_zero(transformed * inverse_scale)
+        unconverted = rescaled + np.float32(output_zero_point)
+    in_range = (unconverted >= -_TWO_POW_31) & (unconverted < _TWO_POW_31)  # False for NaN
+    if not np.all(in_range):
+        bad = int(values[np.argmin(in_range)])
+        raise ValueError(f"the table entry for input {bad} is {unconverted[np.argmin(in_range)]!r} before the "
+                         f"float->int32 conversion, which is undefined in the reference")
+    quantized = fixedpoint.saturate(np.trunc(unconverted).astype(np.int64), np.int8)
+    table = np.empty(256, dtype=np.int8)
+    table[values.astype(np.int8).view(np.uint8)] = quantized
+    return table
+
+
+def lookup(table: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``LookupTable``: ``table[uint8(v)]`` for every int8 ``v`` (same shape, int8)."""
+    return table[values.view(np.uint8)]

@@ -1,0 +1,141 @@
+"""ADD (int8): elementwise sum of two quantized tensors with broadcasting and a fused activation.
+
+Arithmetic of LiteRT's reference kernel (``add.cc`` Prepare, ``reference_integer_ops::AddFunc``),
+the "general 8-bit" path with ``left_shift = 20``:
+
+Prepare (scales are the float32 values of the file)::
+
+    twice_max_input_scale  = double(2 * max(input1_scale, input2_scale))      # float32 product
+    real_input1_multiplier = double(input1_scale) / twice_max_input_scale
+    real_input2_multiplier = double(input2_scale) / twice_max_input_scale
+    real_output_multiplier = twice_max_input_scale / double((1 << left_shift) * output_scale)  # float32 product
+    (inputN_multiplier, inputN_shift), (output_multiplier, output_shift)
+        = QuantizeMultiplierSmallerThanOneExp(each real multiplier)
+
+Eval, per output element::
+
+    shifted_inputN_val = (inputN + inputN_offset) * (1 << left_shift)          # offset = -zero point
+    scaled_inputN_val  = MultiplyByQuantizedMultiplierSmallerThanOneExp(shifted_inputN_val,
+                                                                        inputN_multiplier, inputN_shift)
+    raw_sum    = scaled_input1_val + scaled_input2_val
+    raw_output = MultiplyByQuantizedMultiplierSmallerThanOneExp(raw_sum, output_multiplier,
+                                                                output_shift) + output_offset
+    output     = clamp(raw_output, output_activation_min, output_activation_max)
+
+Broadcasting follows numpy's rule (``CalculateShapeForBroadcast``), up to 6-D. The rescaling of
+each input is elementwise, so tinyq rescales each input once, at its own shape, and broadcasts
+the sum.
+
+``QuantizeMultiplierSmallerThanOneExp`` requires every real multiplier in (0, 1): the output
+scale must exceed ``2 * max(input scales) / 2**20``. LiteRT aborts the process (``TFLITE_CHECK``)
+on a model that breaks this; tinyq raises a ModelError. ``AddOptions.pot_scale_int16`` only
+selects between the two int16 paths and is ignored for int8.
+
+TFLite Micro (``add_common.cc``) computes the same multipliers in double precision; since the
+float32 products above are by powers of two they are exact, so both give identical constants.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from tinyq import fixedpoint
+from tinyq.ops import Operand, OpContext, Plan
+from tinyq.ops._broadcast import broadcast_shape
+
+# ArithmeticParams.left_shift of the int8 path (int16 with general scales uses 15).
+LEFT_SHIFT = 20
+
+
+@dataclass(frozen=True)
+class AddParams:
+    """Constants of the int8 ADD, named as the reference's OpData / ArithmeticParams."""
+
+    left_shift: int
+    input1_offset: int  # -input1 zero point
+    input1_multiplier: int
+    input1_shift: int  # <= 0
+    input2_offset: int
+    input2_multiplier: int
+    input2_shift: int
+    output_offset: int  # output zero point
+    output_multiplier: int
+    output_shift: int
+    output_activation_min: int
+    output_activation_max: int
+    output_shape: tuple[int, ...]
+
+
+def _positive_scale(ctx: OpContext, operand: Operand, role: str) -> float:
+    scale = operand.scale  # raises ModelError unless quantized per tensor
+    if not (math.isfinite(scale) and scale > 0.0):
+        raise ctx.error(f"the {role} (tensor {operand.index} '{operand.name}') has scale {scale}; it must be "
+                        f"positive and finite")
+    return scale
+
+
+def _smaller_than_one(ctx: OpContext, name: str, real_multiplier: float, why: str) -> tuple[int, int]:
+    try:
+        return fixedpoint.quantize_multiplier_smaller_than_one_exp(real_multiplier)
+    except ValueError:
+        raise ctx.error(f"{name} {real_multiplier!r} is not in (0, 1) as QuantizeMultiplierSmallerThanOneExp "
+                        f"requires; {why}") from None
+
+
+def prepare(ctx: OpContext) -> Plan:
+    """Check quantization and shapes; compute the input/output multipliers and activation range."""
+    input1, input2, output = ctx.input(0), ctx.input(1), ctx.output(0)
+    output_shape = broadcast_shape(input1.shape, input2.shape)
+    input1_scale = np.float32(_positive_scale(ctx, input1, "input1"))
+    input2_scale = np.float32(_positive_scale(ctx, input2, "input2"))
+    output_scale = np.float32(_positive_scale(ctx, output, "output"))
+
+    # The reference multiplies in float32 (int * float), then widens to double for the divisions.
+    with np.errstate(over="ignore"):
+        twice_max_input_scale = float(np.float32(2) * max(input1_scale, input2_scale))
+        shifted_output_scale = float(np.float32(1 << LEFT_SHIFT) * output_scale)
+    real_input1_multiplier = float(input1_scale) / twice_max_input_scale
+    real_input2_multiplier = float(input2_scale) / twice_max_input_scale
+    real_output_multiplier = twice_max_input_scale / shifted_output_scale
+    input1_multiplier, input1_shift = _smaller_than_one(ctx, "input1 multiplier", real_input1_multiplier,
+                                                        "the input scales are out of range")
+    input2_multiplier, input2_shift = _smaller_than_one(ctx, "input2 multiplier", real_input2_multiplier,
+                                                        "the input scales are out of range")
+    output_multiplier, output_shift = _smaller_than_one(
+        ctx, "output multiplier 2 * max(input scales) / (2**20 * output scale)", real_output_multiplier,
+        f"the output scale {float(output_scale)!r} must exceed 2 * max(input scales) / 2**20 = "
+        f"{twice_max_input_scale / (1 << LEFT_SHIFT)!r} (LiteRT aborts on this model)")
+    output_activation_min, output_activation_max = ctx.fused_activation_range(float(output_scale),
+                                                                          output.zero_point)
+    params = AddParams(left_shift=LEFT_SHIFT,
+                       input1_offset=-input1.zero_point, input1_multiplier=input1_multiplier,
+                       input1_shift=input1_shift,
+                       input2_offset=-input2.zero_point, input2_multiplier=input2_multiplier,
+                       input2_shift=input2_shift,
+                       output_offset=output.zero_point, output_multiplier=output_multiplier,
+                       output_shift=output_shift,
+                       output_activation_min=output_activation_min, output_activation_max=output_activation_max,
+                       output_shape=output_shape)
+    return Plan(params=params, output_shapes=[output_shape])
+
+
+def _scaled_input(values: np.ndarray, offset: int, left_shift: int, multiplier: int, shift: int) -> np.ndarray:
+    """``MultiplyByQuantizedMultiplierSmallerThanOneExp((x + offset) * (1 << left_shift), M, shift)``."""
+    shifted = (values.astype(np.int64) + offset) << left_shift
+    return fixedpoint.multiply_by_quantized_multiplier_smaller_than_one(shifted, multiplier, shift)
+
+
+def evaluate(params: AddParams, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
+    """Rescale both inputs to the common scale, add (broadcasting), requantize, clamp."""
+    scaled_input1_val = _scaled_input(inputs[0], params.input1_offset, params.left_shift,
+                                      params.input1_multiplier, params.input1_shift)
+    scaled_input2_val = _scaled_input(inputs[1], params.input2_offset, params.left_shift,
+                                      params.input2_multiplier, params.input2_shift)
+    raw_sum = scaled_input1_val + scaled_input2_val
+    raw_output = fixedpoint.multiply_by_quantized_multiplier_smaller_than_one(
+        raw_sum, params.output_multiplier, params.output_shift) + params.output_offset
+    clamped_output = np.clip(raw_output, params.output_activation_min, params.output_activation_max)
+    return [clamped_output.astype(np.int8).reshape(params.output_shape)]
