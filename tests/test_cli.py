@@ -59,6 +59,7 @@ def test_inspect_lists_ops_tensors_and_quantization(model_file, capsys) -> None:
     assert "#0 CONV_2D" in out and "#1 RESHAPE" in out
     assert "t0 'image' int8[1,4,4,2] s=0.05 zp=-3" in out
     assert "per-channel[2] dim=0" in out
+    assert "requantization.output_multiplier=[2]" in out and "fused_activation_function=RELU" in out
 
 
 def test_ops_lists_catalogue(capsys) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from importlib import resources
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
+import tflite
 
 from tinyq.catalog import CATALOG
 from tinyq.errors import InputError, TinyqError
@@ -32,6 +34,37 @@ def _tensor_text(tensor: Tensor, shape: Sequence[int]) -> str:
     dtype = tensor.dtype.name if tensor.dtype is not None else tensor.type_name
     const = " const" if tensor.data is not None else ""
     return f"t{tensor.index} '{tensor.name}' {dtype}{_shape_text(shape)} {describe_quantization(tensor.quantization)}{const}"
+
+
+_ENUM_FIELDS = {
+    "padding": {v: k for k, v in vars(tflite.Padding).items() if not k.startswith("_")},
+    "fused_activation_function": {v: k for k, v in vars(tflite.ActivationFunctionType).items()
+                                  if not k.startswith("_")},
+}
+
+
+def _options_text(options: Any) -> str:
+    return ", ".join(f"{k}={_ENUM_FIELDS.get(k, {}).get(v, v)}" for k, v in vars(options).items())
+
+
+def _constants_text(params: Any, prefix: str = "") -> str:
+    """Prepare's scalar constants in full and array constants summarized (what a kernel port needs)."""
+    if not dataclasses.is_dataclass(params):
+        return ""
+    parts = []
+    for field in dataclasses.fields(params):
+        value = getattr(params, field.name)
+        if dataclasses.is_dataclass(value):
+            nested = _constants_text(value, f"{prefix}{field.name}.")
+            if nested:
+                parts.append(nested)
+        elif isinstance(value, (bool, int, float, np.integer, np.floating)):
+            parts.append(f"{prefix}{field.name}={value}")
+        elif isinstance(value, np.ndarray) and value.ndim == 1 and 1 < value.size <= 4096 and value.dtype.kind in "iu":
+            parts.append(f"{prefix}{field.name}=[{value.size}] {value.min()}..{value.max()}")
+        elif isinstance(value, np.ndarray) and value.size == 1:
+            parts.append(f"{prefix}{field.name}={value.reshape(-1)[0]}")
+    return ", ".join(parts)
 
 
 # --- inputs ----------------------------------------------------------------------------------
@@ -198,9 +231,11 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
         op = step.op
         folded = "  [computed at load]" if step.folded else ""
         print(f"  #{op.index} {op.name} v{op.version}{folded}")
-        if step.plan is not None and op.options is not None:
-            fields = ", ".join(f"{k}={v}" for k, v in vars(op.options).items())
-            print(f"      options: {fields}")
+        if op.options is not None:
+            print(f"      options: {_options_text(op.options)}")
+        constants = _constants_text(step.plan.params)
+        if constants:
+            print(f"      constants: {constants}")
         for role, indices in (("in ", op.inputs), ("out", op.outputs)):
             for i in indices:
                 if i < 0:

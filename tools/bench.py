@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"tinyq {tinyq.__version__}, numpy {versions['numpy']}, ai-edge-litert {versions['ai-edge-litert']}, "
           f"tflite-micro {versions['tflite-micro']}; median of up to {args.repeat} invokes, LiteRT threads "
           f"{args.threads}")
-    header = (f"{'model':48} {'tinyq ms':>10} {'ref ms':>10} {'default ms':>10} {'tflm ms':>10} "
+    header = (f"{'model':52} {'tinyq ms':>10} {'ref ms':>10} {'default ms':>10} {'tflm ms':>10} "
               f"{'/ref':>7} {'/default':>9} {'/tflm':>7}")
     print(header)
     print("-" * len(header))
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             details = tinyq.Interpreter(model_content=model).get_input_details()
         except tinyq.TinyqError as exc:
-            print(f"{name:48} skipped: {str(exc)[:90]}")
+            print(f"{name:52} skipped: {str(exc)[:90]}")
             continue
         inputs = []
         for detail in details:
@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
                 timings[label] = float("nan")
         ms = {k: v * 1e3 for k, v in timings.items()}
         ratio = {k: timings["tinyq"] / timings[k] for k in ("ref", "default", "tflm")}
-        print(f"{name:48} {ms['tinyq']:10.2f} {ms['ref']:10.2f} {ms['default']:10.2f} {ms['tflm']:10.2f} "
+        print(f"{name:52} {ms['tinyq']:10.3f} {ms['ref']:10.3f} {ms['default']:10.3f} {ms['tflm']:10.3f} "
               f"{ratio['ref']:7.2f} {ratio['default']:9.1f} {ratio['tflm']:7.2f}")
     return 0
 
