@@ -1,4 +1,4 @@
-"""The op catalogue (schema/ops.toml) is consistent with the code and the README."""
+"""The op catalogue (schema/ops/*.toml) is consistent with the code and the README."""
 
 from __future__ import annotations
 
@@ -33,7 +33,14 @@ def test_operand_syntax() -> None:
 
 def test_wrong_code_is_rejected() -> None:
     with pytest.raises(ValueError, match="code 4, which the schema calls DEPTHWISE_CONV_2D"):
-        load_catalog('[CONV_2D]\ncode = 4\nmodule = "x"\nsummary = ""\ninputs = []\noutputs = []\nkernels = []\n')
+        load_catalog([("CONV_2D.toml",
+                       '[CONV_2D]\ncode = 4\nmodule = "x"\nsummary = ""\ninputs = []\noutputs = []\nkernels = []\n')])
+
+
+def test_file_must_hold_the_table_it_is_named_after() -> None:
+    with pytest.raises(ValueError, match="ADD.toml must hold exactly the table"):
+        load_catalog([("ADD.toml", '[MUL]\ncode = 18\nmodule = "mul"\nsummary = ""\ninputs = []\noutputs = []\n'
+                                   'kernels = []\n')])
 
 
 def test_readme_op_table_is_current() -> None:

@@ -1,4 +1,4 @@
-"""tinyq's catalogue of supported ops, read from ``schema/ops.toml``.
+"""tinyq's catalogue of supported ops, read from ``schema/ops/*.toml`` (one file per op).
 
 The catalogue is the single source for what tinyq accepts: the interpreter validates every
 operator against it at load, ``tinyq ops`` prints it, and the README's op table is generated from
@@ -92,18 +92,27 @@ class Catalog:
     by_code: dict[int, OpSpec]
 
 
-def _catalog_text() -> str:
+def _catalog_texts() -> list[tuple[str, str]]:
+    """(file name, text) of every catalogue file, sorted by name."""
     # A checkout (or editable install) reads the top-level schema/ directly; an installed wheel
-    # carries the same file as package data of tinyq.schema.
-    checkout = Path(__file__).resolve().parent.parent / "schema" / "ops.toml"
-    if checkout.is_file():
-        return checkout.read_text(encoding="utf-8")
-    return resources.files("tinyq.schema").joinpath("ops.toml").read_text(encoding="utf-8")
+    # carries the same files as package data of tinyq.schema.
+    checkout = Path(__file__).resolve().parent.parent / "schema" / "ops"
+    if checkout.is_dir():
+        files = [(p.name, p.read_text(encoding="utf-8")) for p in checkout.glob("*.toml")]
+    else:
+        folder = resources.files("tinyq.schema").joinpath("ops")
+        files = [(p.name, p.read_text(encoding="utf-8")) for p in folder.iterdir() if p.name.endswith(".toml")]
+    return sorted(files)
 
 
-def load_catalog(text: str | None = None) -> Catalog:
-    """Parse the catalogue, checking each entry against the TFLite schema's op and options names."""
-    raw = tomllib.loads(text if text is not None else _catalog_text())
+def load_catalog(files: list[tuple[str, str]] | None = None) -> Catalog:
+    """Parse the catalogue files, checking each entry against the TFLite schema's names."""
+    raw: dict[str, dict] = {}
+    for file_name, text in files if files is not None else _catalog_texts():
+        tables = tomllib.loads(text)
+        if list(tables) != [file_name.removesuffix(".toml")]:
+            raise ValueError(f"catalogue file {file_name} must hold exactly the table [{file_name[:-5]}]")
+        raw.update(tables)
     by_name: dict[str, OpSpec] = {}
     for name, entry in raw.items():
         code = int(entry["code"])

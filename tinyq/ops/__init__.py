@@ -1,4 +1,4 @@
-"""Op kernels: one module per builtin op, registered by builtin code through ``schema/ops.toml``.
+"""Op kernels: one module per builtin op, registered by builtin code through ``schema/ops/*.toml``.
 
 Each op module defines two functions:
 
@@ -14,7 +14,7 @@ Each op module defines two functions:
     optional inputs), returning one array per output, already of the output tensor's dtype and
     shape.
 
-The catalogue (``schema/ops.toml``) lists for each op its builtin code, module name, operand
+The catalogue (``schema/ops/*.toml``) lists for each op its builtin code, module name, operand
 roles and the dtype combinations it accepts; the interpreter checks those before calling
 ``prepare``, so a module only checks what the catalogue cannot express.
 """
