@@ -257,7 +257,7 @@ class GraphBuilder:
     ) -> int:
         """Add a constant tensor holding ``array`` (its dtype decides the tensor type)."""
         array = np.asarray(array)
-        little_endian = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
+        little_endian = np.asarray(array, dtype=array.dtype.newbyteorder("<"), order="C")
         buffer = _AlignedBufferT()
         buffer.data = little_endian.tobytes()
         self._buffers.append(buffer)
@@ -440,7 +440,7 @@ def quantize(
     # bytes object for the wrapper's whole lifetime.
     model_bytes = bytes(float_model)
     wrapper = CalibrationWrapper(model_bytes, [], [])
-    samples = [[np.ascontiguousarray(a) for a in sample] for sample in calibration]
+    samples = [[np.asarray(a, order="C") for a in sample] for sample in calibration]
     wrapper.Prepare([list(a.shape) for a in samples[0]])
     for sample in samples:
         wrapper.FeedTensor(sample)

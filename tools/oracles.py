@@ -33,7 +33,7 @@ _LARGEST_ELEMENT_BYTES = 8
 
 def _checked_input(value: np.ndarray, dtype: type, name: str) -> np.ndarray:
     # Refuse silent casts: a float array fed to an int8 input is a test bug.
-    value = np.ascontiguousarray(value)
+    value = np.array(value, order="C")  # (ascontiguousarray would turn a 0-d array into 1-d)
     if value.dtype != np.dtype(dtype):
         raise TypeError(f"input {name!r} expects {np.dtype(dtype)}, got {value.dtype}")
     return value
