@@ -1,12 +1,15 @@
-"""The ``tinyq`` command line: run, inspect, and list supported ops."""
+"""The ``tinyq`` command line: run, inspect, list supported ops; conformance and check (source checkout)."""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib
+import json
 import sys
 from importlib import resources
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Sequence
 
 import numpy as np
@@ -255,6 +258,44 @@ def _cmd_ops(args: argparse.Namespace) -> int:
     return 0
 
 
+def _conformance_runner() -> ModuleType:
+    """``conformance.runner`` from the source checkout this tinyq was imported from."""
+    # conformance/ and tools/ are not installed with the package: they sit beside tinyq/ in a checkout.
+    root = Path(__file__).resolve().parents[1]
+    if not (root / "conformance").is_dir():
+        raise TinyqError("this command needs a source checkout of tinyq with the test extras "
+                         "(git clone, then pip install -e '.[test]')")
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    try:
+        return importlib.import_module("conformance.runner")
+    except ImportError as exc:
+        raise TinyqError(f"this command needs the test extras (pip install -e '.[test]'): {exc}") from None
+
+
+def _cmd_conformance(args: argparse.Namespace) -> int:
+    runner = _conformance_runner()
+    from conformance.report import render
+
+    report = runner.run_suite(
+        ops=[op.strip().upper() for op in args.ops.split(",")] if args.ops else None, cases=args.cases,
+        seed=args.seed, models=Path(args.models) if args.models else None, failures=Path(args.failures),
+        export=Path(args.export) if args.export else None,
+        progress=lambda message: print(message, file=sys.stderr, flush=True))
+    print(render(report))
+    if args.report:
+        Path(args.report).write_text(json.dumps(report, indent=1) + "\n")
+        print(f"wrote {args.report}")
+    return 0 if report["summary"]["passed"] else 1
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    runner = _conformance_runner()
+    ok, lines = runner.check_case(Path(args.case_dir))
+    print("\n".join(lines))
+    return 0 if ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``tinyq`` command."""
     parser = argparse.ArgumentParser(
@@ -280,6 +321,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     ops = commands.add_parser("ops", help="list the supported ops and dtype combinations")
     ops.set_defaults(handler=_cmd_ops)
+
+    conformance = commands.add_parser(
+        "conformance", help="prove every op bit-exact against the official interpreters (source checkout)",
+        description="Draw seeded cases for every op with a generator in conformance/generators, run them on tinyq, "
+                    "LiteRT BUILTIN_REF (litert-ref), TFLite Micro (tflm) and LiteRT's default path (litert), and "
+                    "print a table; then whole models (--models) and the ops LiteRT runs with int8 activations that "
+                    "tinyq lacks. Exit status 1 if any case differs from litert-ref or errors.")
+    conformance.add_argument("--ops", metavar="OP,...", help="only these ops (default: every op with a generator)")
+    conformance.add_argument("--cases", type=int, default=50, metavar="N", help="cases per op and dtype (default 50)")
+    conformance.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the case draws (default 0)")
+    conformance.add_argument("--models", metavar="DIR", help="also run every .tflite under DIR as a whole-model case")
+    conformance.add_argument("--report", metavar="FILE.json", help="write the JSON report")
+    conformance.add_argument("--export", metavar="DIR", help="write every case as portable golden vectors into DIR")
+    conformance.add_argument("--failures", metavar="DIR", default="conformance-failures",
+                             help="where shrunk failing cases are saved (default ./conformance-failures)")
+    conformance.set_defaults(handler=_cmd_conformance)
+
+    check = commands.add_parser("check", help="rerun a saved conformance case directory",
+                                description="Run tinyq on a case directory (a saved failure or an exported case) "
+                                            "and compare with its stored and live litert-ref outputs and live tflm. "
+                                            "Exit status 0 if tinyq matches litert-ref, else 1.")
+    check.add_argument("case_dir", metavar="CASE_DIR", help="directory with model.tflite, input_*.npy, meta.json")
+    check.set_defaults(handler=_cmd_check)
     return parser
 
 

@@ -420,3 +420,139 @@ def divide_round_half_away_from_zero(numerator: ArrayLike, denominator: ArrayLik
         raise ValueError(f"denominators must be positive, got {denominators}")
     magnitudes = (np.abs(numerators) + denominators // 2) // denominators
     return np.where(numerators < 0, -magnitudes, magnitudes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sign-bit count (added for DIV)
+# ---------------------------------------------------------------------------------------------
+
+def count_leading_sign_bits(x: ArrayLike) -> np.ndarray:
+    """TFLite ``CountLeadingSignBits`` of int32 values: how many bits below the sign bit repeat it.
+
+    ``__builtin_clrsb``: 31 for 0 and -1, 0 for ``INT32_MIN``; ``x << count_leading_sign_bits(x)``
+    never overflows int32. Computed as ``count_leading_zeros(x if x >= 0 else ~x) - 1``.
+    """
+    values = _wrap_int32(_as_int64(x))
+    return count_leading_zeros(np.where(values < 0, ~values, values)) - 1
+
+
+# ---------------------------------------------------------------------------------------------
+# 16-bit gemmlowp primitives (added for HARD_SWISH)
+# ---------------------------------------------------------------------------------------------
+
+INT16_MIN = -(1 << 15)
+INT16_MAX = (1 << 15) - 1
+
+
+def wrap_int16(x: ArrayLike) -> np.ndarray:
+    """Narrow integers to int16 by two's-complement wrap-around, as a C++ ``int16_t`` assignment does."""
+    return ((_as_int64(x) & 0xFFFF) ^ 0x8000) - 0x8000
+
+
+def downscale_int32_to_int16_multiplier(multiplier: int) -> int:
+    """``DownScaleInt32ToInt16Multiplier``: a Q0.31 multiplier ``M >= 0`` rounded to Q0.15.
+
+    ``(M + 2**15) >> 16``, saturating to ``INT16_MAX`` from ``M >= INT32_MAX - 2**15`` up.
+    """
+    if multiplier < 0:
+        raise ValueError(f"the multiplier must be non-negative, got {multiplier}")
+    if multiplier >= INT32_MAX - (1 << 15):
+        return INT16_MAX
+    return (multiplier + (1 << 15)) >> 16
+
+
+def saturating_rounding_doubling_high_mul_int16(a: ArrayLike, b: ArrayLike) -> np.ndarray:
+    """gemmlowp ``SaturatingRoundingDoublingHighMul`` on int16 values: ``round(a * b / 2**15)``.
+
+    As the int32 form: a nudge of ``2**14`` (``1 - 2**14`` for negative products) and a C
+    truncating division, i.e. ``floor((a*b + 2**14) / 2**15)``, ties toward +infinity;
+    ``INT16_MIN * INT16_MIN`` saturates to ``INT16_MAX``.
+    """
+    high = (_as_int64(a) * _as_int64(b) + (1 << 14)) >> 15
+    return np.minimum(high, INT16_MAX)
+
+
+def saturating_doubling_high_mul_int16(a: ArrayLike, b: ArrayLike) -> np.ndarray:
+    """TFLite's ``SaturatingDoublingHighMul`` (int16, the ARM ``SQDMULH``): ``a * b / 2**15`` truncated toward zero.
+
+    No rounding nudge, unlike :func:`saturating_rounding_doubling_high_mul_int16`;
+    ``INT16_MIN * INT16_MIN`` saturates to ``INT16_MAX``.
+    """
+    product = _as_int64(a) * _as_int64(b)
+    truncated = np.where(product >= 0, product >> 15, -((-product) >> 15))
+    return np.minimum(truncated, INT16_MAX)
+
+
+def rounding_divide_by_pot_int16(x: ArrayLike, exponent: int) -> np.ndarray:
+    """gemmlowp ``RoundingDivideByPOT`` instantiated for int16 values, exponent in [0, 31].
+
+    Up to 15 the same as :func:`rounding_divide_by_pot` (round half away from zero). gemmlowp
+    builds the mask as ``int16_t((1 << exponent) - 1)``, which narrows to -1 from exponent 16
+    up; the result is then 1 for every ``x >= 0`` and -1 for every ``x < 0`` (not 0), which
+    tinyq reproduces.
+    """
+    if not 0 <= exponent <= 31:
+        raise ValueError(f"RoundingDivideByPOT exponent must lie in [0, 31], got {exponent}")
+    values = _as_int64(x)
+    mask = int(wrap_int16((1 << exponent) - 1))
+    remainder = values & mask
+    threshold = (mask >> 1) + (values < 0)
+    return (values >> exponent) + (remainder > threshold)
+
+
+def saturating_left_shift_int16(x: ArrayLike, amount: int) -> np.ndarray:
+    """TFLite's ``SaturatingLeftShift`` (int16): ``x * 2**amount`` clamped to the int16 range, amount in [0, 30]."""
+    if not 0 <= amount <= 30:
+        raise ValueError(f"the shift amount must lie in [0, 30], got {amount}")
+    return np.clip(_as_int64(x) << amount, INT16_MIN, INT16_MAX)
+
+
+# ---------------------------------------------------------------------------------------------
+# Inverse square root (added for RSQRT)
+# ---------------------------------------------------------------------------------------------
+
+# GetInvSqrtQuantizedMultiplierExp's constants: 1.5 in Q3.28 and sqrt(2)/2 in Q0.31.
+_Q3_THREE_HALVES = (1 << 28) + (1 << 27)
+_Q0_HALF_SQRT_2 = 1518500250
+
+
+def get_inv_sqrt_quantized_multiplier_exp(x: ArrayLike, reverse_shift: int) -> tuple[np.ndarray, np.ndarray]:
+    """TFLite ``GetInvSqrtQuantizedMultiplierExp``: ``(multiplier, shift)`` with ``1/sqrt(x) ~ M * 2**(s - 31)``.
+
+    For int32 ``x >= 0`` (vectorized). ``x <= 1`` gives ``(INT32_MAX, 0)`` (0 is treated as 1).
+    Otherwise ``x`` is divided by 4 while ``>= 2**29`` (one shift step each) and then moved up by
+    bit pairs into [2**27, 2**29); five Newton-Raphson steps ``x = 1.5 x - (input / 2) x**3`` run
+    in gemmlowp Q3.28 (``Rescale<3>`` of the Q9 cube and of the Q6 difference, the difference
+    wrapping in int32), the result is multiplied by sqrt(2)/2 in Q0.31; a negative shift is
+    folded into the multiplier (left shift) and becomes 0. The returned shift is that right-shift
+    count times ``reverse_shift`` (``kReverseShift = -1`` gives a left-shift exponent, as
+    :func:`multiply_by_quantized_multiplier` takes it). Negative ``x`` raises ``ValueError``.
+    """
+    values = _as_int64(x)
+    if np.any(values < 0) or np.any(values > INT32_MAX):
+        raise ValueError(f"GetInvSqrtQuantizedMultiplierExp needs int32 inputs >= 0, got {values}")
+    at_most_one = values <= 1
+    values = np.where(at_most_one, 2, values)  # placeholder; these entries are replaced at the end
+    shift = np.full(values.shape, 11, dtype=np.int64)
+    while np.any(values >= 1 << 29):
+        large = values >= 1 << 29
+        values = np.where(large, values >> 2, values)  # input /= 4 (non-negative)
+        shift = shift + large
+    left_shift_bit_pairs = (count_leading_zeros(values) - 1) // 2 - 1
+    shift = shift - left_shift_bit_pairs
+    values = values << (2 * left_shift_bit_pairs)
+    half_input = rounding_divide_by_pot(values >> 1, 1)  # SaturatingRoundingMultiplyByPOT<-1> of the Q3 input
+    estimate = np.full(values.shape, 1 << 28, dtype=np.int64)  # Q3 one
+    for _ in range(5):
+        cube = rescale(saturating_rounding_doubling_high_mul(
+            saturating_rounding_doubling_high_mul(estimate, estimate), estimate), 9, 3)
+        difference = _wrap_int32(saturating_rounding_doubling_high_mul(_Q3_THREE_HALVES, estimate)
+                                 - saturating_rounding_doubling_high_mul(half_input, cube))
+        estimate = rescale(difference, 6, 3)
+    multiplier = saturating_rounding_doubling_high_mul(estimate, _Q0_HALF_SQRT_2)
+    negative = shift < 0
+    multiplier = np.where(negative, _wrap_int32(multiplier << np.where(negative, -shift, 0)), multiplier)
+    shift = np.where(negative, 0, shift)
+    multiplier = np.where(at_most_one, INT32_MAX, multiplier)
+    shift = np.where(at_most_one, 0, shift)
+    return multiplier, shift * reverse_shift

@@ -6,7 +6,7 @@
   does not, in ai-edge-litert 2.3.0: all go through ``QuantizedMeanOrSum``).
 * The 4-D mean over axes {1, 2} with keep_dims and equal quantization (the case with a special
   kernel in the optimized resolver) on global-average-pool sizes, axes in any order and negative.
-* Hypothesis: ranks 1-5, axis lists with negative entries and duplicates, input/output scale
+* Hypothesis: ranks 1-6, axis lists with negative entries and duplicates, input/output scale
   ratios from 2**-40 to 2**24 (multipliers flushed to zero, shifts clamped at 31 + shift, left
   shifts), extreme zero points; and float graphs quantized by the official quantizer.
 
@@ -86,8 +86,8 @@ def test_global_average_pool_pattern(shape, axes):
 
 @st.composite
 def shapes_and_axes(draw: st.DrawFn) -> tuple[tuple[int, ...], list[int]]:
-    rank = draw(st.integers(1, 5))
-    shape = tuple(draw(st.lists(st.integers(1, 6), min_size=rank, max_size=rank)))
+    rank = draw(st.integers(1, 6))
+    shape = tuple(draw(st.lists(st.integers(1, 6 if rank <= 4 else 4), min_size=rank, max_size=rank)))
     axes = draw(st.lists(st.integers(-rank, rank - 1), min_size=0, max_size=rank + 1))
     return shape, axes
 

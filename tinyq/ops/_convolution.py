@@ -114,17 +114,27 @@ def requantization(ctx: OpContext, input_scale: float, filter_scales: np.ndarray
     scales = np.broadcast_to(filter_scales.astype(np.float32).astype(np.float64), (channels,))
     # PopulateConvolutionQuantizationParams: double(input_scale) * double(filter_scale) / double(output_scale).
     effective_scales = np.float64(input_scale) * scales / np.float64(output_scale)
+    activation_min, activation_max = ctx.fused_activation_range(output_scale, output_zero_point)
+    return requantization_constants(effective_scales, output_zero_point, activation_min, activation_max)
+
+
+def requantization_constants(effective_scales: np.ndarray, output_zero_point: int, activation_min: int,
+                             activation_max: int) -> Requantization:
+    """``QuantizeMultiplier`` of each effective scale, with the output offset and clamp range.
+
+    For ops that compute their effective scales another way than :func:`requantization` (e.g.
+    BATCH_MATMUL's float32 scale product) but finish with :func:`finish`.
+    """
     output_multiplier, output_shift = fixedpoint.quantize_multipliers(effective_scales)
     # MultiplyByQuantizedMultiplier computes x * (1 << left_shift); a shift of 32 or more (an output
     # scale ~2**-32 times input_scale * filter_scale, e.g. a dead RELU output calibrated to range
     # [0, 0]) is undefined in C++, and LiteRT's x86-64 build shifts by left_shift mod 32 (the `shl`
     # instruction masks its count). TFLite Micro's DEPTHWISE_CONV_2D gives other values there.
     applied_shift = np.where(output_shift > MAX_LEFT_SHIFT, output_shift & MAX_LEFT_SHIFT, output_shift)
-    activation_min, activation_max = ctx.fused_activation_range(output_scale, output_zero_point)
-    return Requantization(output_multiplier=np.asarray(output_multiplier, dtype=np.int64),
-                          output_shift=np.asarray(output_shift, dtype=np.int64),
-                          applied_shift=np.asarray(applied_shift, dtype=np.int64),
-                          output_offset=output_zero_point, output_activation_min=int(activation_min),
+    return Requantization(output_multiplier=np.atleast_1d(np.asarray(output_multiplier, dtype=np.int64)),
+                          output_shift=np.atleast_1d(np.asarray(output_shift, dtype=np.int64)),
+                          applied_shift=np.atleast_1d(np.asarray(applied_shift, dtype=np.int64)),
+                          output_offset=int(output_zero_point), output_activation_min=int(activation_min),
                           output_activation_max=int(activation_max))
 
 

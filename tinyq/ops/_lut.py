@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import math
 import sys
 from typing import Callable
 
@@ -99,13 +100,17 @@ def expf(values: np.ndarray) -> np.ndarray:
 
 
 def populate_int8_table(transform: Callable[[np.ndarray], np.ndarray], input_scale: float,
-                        input_zero_point: int, output_scale: float, output_zero_point: int) -> np.ndarray:
+                        input_zero_point: int, output_scale: float, output_zero_point: int, *,
+                        saturate: bool = False) -> np.ndarray:
     """``LUTPopulate<int8_t>``: the int8[256] table of ``transform``, indexed by the input's uint8 bit pattern.
 
     ``transform`` maps a float32 array to a float32 array (the op's float function). Raises
     ``ValueError`` when an entry's float->int32 conversion would be undefined in the reference
     (NaN or out of the int32 range, e.g. an output scale so small that ``1 / output_scale``
-    overflows).
+    overflows). With ``saturate=True`` only NaN raises: entries beyond the int32 range (infinities
+    included) become 127 or -128 by sign, which is what LiteRT's x86-64 build computes for EXP and
+    LOG (measured on thousands of such entries: the compiler folds the conversion and the clamp
+    into one saturating step).
     """
     values = np.arange(-128, 128, dtype=np.int64)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -115,6 +120,9 @@ def populate_int8_table(transform: Callable[[np.ndarray], np.ndarray], input_sca
         rescaled = fixedpoint.round_half_away_from_zero(transformed * inverse_scale)
         unconverted = rescaled + np.float32(output_zero_point)
     in_range = (unconverted >= -_TWO_POW_31) & (unconverted < _TWO_POW_31)  # False for NaN
+    if saturate:
+        in_range = ~np.isnan(unconverted)
+        unconverted = np.clip(unconverted, -_TWO_POW_31, _TWO_POW_31 - 128)  # NaN stays NaN, then raises
     if not np.all(in_range):
         bad = int(values[np.argmin(in_range)])
         raise ValueError(f"the table entry for input {bad} is {unconverted[np.argmin(in_range)]!r} before the "
@@ -128,3 +136,62 @@ def populate_int8_table(transform: Callable[[np.ndarray], np.ndarray], input_sca
 def lookup(table: np.ndarray, values: np.ndarray) -> np.ndarray:
     """``LookupTable``: ``table[uint8(v)]`` for every int8 ``v`` (same shape, int8)."""
     return table[values.view(np.uint8)]
+
+
+# ---------------------------------------------------------------------------------------------
+# expm1f and erfcf (added for ELU and GELU)
+# ---------------------------------------------------------------------------------------------
+
+def _c_math_function(name: str) -> Callable[[float], float] | None:
+    """The host C library's float32 function ``name`` (e.g. "expm1f"), or None where there is none."""
+    if _C_MATH is None or not hasattr(_C_MATH, name):
+        return None
+    return _c_float_function(_C_MATH, name)
+
+
+_C_EXPM1F = _c_math_function("expm1f")
+_C_ERFCF = _c_math_function("erfcf")
+
+
+def expm1f(values: np.ndarray) -> np.ndarray:
+    """C ``expm1f`` of float32 values (``std::expm1(float)``), element-wise, as float32.
+
+    On a host without a loadable C math library: the correctly rounded float32 value instead.
+    """
+    values = np.asarray(values, dtype=np.float32)
+    if _C_EXPM1F is not None:
+        return _elementwise(_C_EXPM1F, values)
+    with np.errstate(over="ignore"):
+        return np.expm1(values.astype(np.float64)).astype(np.float32)
+
+
+def erfcf(values: np.ndarray) -> np.ndarray:
+    """C ``erfcf`` of float32 values (``std::erfc(float)``), element-wise, as float32.
+
+    On a host without a loadable C math library: ``math.erfc`` in float64 rounded once to float32
+    (correctly rounded in all but astronomically rare cases).
+    """
+    values = np.asarray(values, dtype=np.float32)
+    if _C_ERFCF is not None:
+        return _elementwise(_C_ERFCF, values)
+    return _elementwise(math.erfc, values.astype(np.float64))
+
+
+# ---------------------------------------------------------------------------------------------
+# logf (added for LOG)
+# ---------------------------------------------------------------------------------------------
+
+_C_LOGF = _c_math_function("logf")
+
+
+def logf(values: np.ndarray) -> np.ndarray:
+    """C ``logf`` of float32 values (``std::log(float)``), element-wise, as float32.
+
+    On a host without a loadable C math library: the correctly rounded float32 value instead
+    (-inf for 0, NaN for negative values, as ``logf``).
+    """
+    values = np.asarray(values, dtype=np.float32)
+    if _C_LOGF is not None:
+        return _elementwise(_C_LOGF, values)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(values.astype(np.float64)).astype(np.float32)

@@ -33,6 +33,8 @@ selects between the two int16 paths and is ignored for int8.
 
 TFLite Micro (``add_common.cc``) computes the same multipliers in double precision; since the
 float32 products above are by powers of two they are exact, so both give identical constants.
+
+The int32 form is plain wrap-around addition followed by the activation clamp (``_integer_binary``).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ import numpy as np
 from tinyq import fixedpoint
 from tinyq.ops import Operand, OpContext, Plan
 from tinyq.ops._broadcast import broadcast_shape
+from tinyq.ops._integer_binary import Int32Params, int32_output, prepare_int32
 
 # ArithmeticParams.left_shift of the int8 path (int16 with general scales uses 15).
 LEFT_SHIFT = 20
@@ -86,7 +89,9 @@ def _smaller_than_one(ctx: OpContext, name: str, real_multiplier: float, why: st
 
 
 def prepare(ctx: OpContext) -> Plan:
-    """Check quantization and shapes; compute the input/output multipliers and activation range."""
+    """int8: check quantization, compute the input/output multipliers and activation range; int32: the range."""
+    if ctx.output(0).dtype == np.int32:
+        return prepare_int32(ctx, fused_activation=True)
     input1, input2, output = ctx.input(0), ctx.input(1), ctx.output(0)
     output_shape = broadcast_shape(input1.shape, input2.shape)
     input1_scale = np.float32(_positive_scale(ctx, input1, "input1"))
@@ -128,8 +133,10 @@ def _scaled_input(values: np.ndarray, offset: int, left_shift: int, multiplier: 
     return fixedpoint.multiply_by_quantized_multiplier_smaller_than_one(shifted, multiplier, shift)
 
 
-def evaluate(params: AddParams, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
+def evaluate(params: AddParams | Int32Params, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
     """Rescale both inputs to the common scale, add (broadcasting), requantize, clamp."""
+    if isinstance(params, Int32Params):
+        return [int32_output(params, inputs[0].astype(np.int64) + inputs[1])]
     scaled_input1_val = _scaled_input(inputs[0], params.input1_offset, params.left_shift,
                                       params.input1_multiplier, params.input1_shift)
     scaled_input2_val = _scaled_input(inputs[1], params.input2_offset, params.left_shift,

@@ -27,6 +27,9 @@ triple; for about 1% of random triples that changes a few of the 65536 possible 
 (``tests/ops/test_elementwise.py`` keeps such triples). tinyq follows LiteRT.
 
 Broadcasting follows numpy's rule (``CalculateShapeForBroadcast``), up to 6-D.
+
+The int32 form is plain wrap-around multiplication followed by the activation clamp
+(``_integer_binary``).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ import numpy as np
 from tinyq import fixedpoint
 from tinyq.ops import Operand, OpContext, Plan
 from tinyq.ops._broadcast import broadcast_shape
+from tinyq.ops._integer_binary import Int32Params, int32_output, prepare_int32
 
 # MultiplyByQuantizedMultiplier computes x * (1 << shift): the shift must stay below 32.
 MAX_LEFT_SHIFT = 31
@@ -67,7 +71,9 @@ def _positive_scale(ctx: OpContext, operand: Operand, role: str) -> np.float32:
 
 
 def prepare(ctx: OpContext) -> Plan:
-    """Check quantization and shapes; compute the output multiplier and activation range."""
+    """int8: check quantization, compute the output multiplier and activation range; int32: the range."""
+    if ctx.output(0).dtype == np.int32:
+        return prepare_int32(ctx, fused_activation=True)
     input1, input2, output = ctx.input(0), ctx.input(1), ctx.output(0)
     output_shape = broadcast_shape(input1.shape, input2.shape)
     input1_scale = _positive_scale(ctx, input1, "input1")
@@ -92,8 +98,10 @@ def prepare(ctx: OpContext) -> Plan:
     return Plan(params=params, output_shapes=[output_shape])
 
 
-def evaluate(params: MulParams, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
+def evaluate(params: MulParams | Int32Params, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
     """Multiply the offset inputs (broadcasting), requantize, clamp."""
+    if isinstance(params, Int32Params):
+        return [int32_output(params, inputs[0].astype(np.int64) * inputs[1])]
     input1_val = inputs[0].astype(np.int64) + params.input1_offset
     input2_val = inputs[1].astype(np.int64) + params.input2_offset
     unclamped_result = fixedpoint.multiply_by_quantized_multiplier(

@@ -1,0 +1,98 @@
+"""The printed form of a conformance report (the JSON report of :func:`conformance.runner.run_suite`)."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+ORACLE_COLUMNS = ("litert-ref", "tflm", "litert")
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+
+    def line(row: list[str]) -> str:
+        return "  ".join(cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
+    return [line(header), *map(line, rows)]
+
+
+def _op_rows(report: dict[str, Any]) -> list[list[str]]:
+    rows, totals = [], [0] * 7
+    for op, per_dtype in sorted(report["ops"].items()):
+        for dtype, entry in per_dtype.items():
+            numbers = [entry["cases"], *(entry["bit_exact"][o] for o in ORACLE_COLUMNS), entry["failures"],
+                       entry["known_defects"]["cases"], entry["errors"]]
+            totals = [t + n for t, n in zip(totals, numbers)]
+            rows.append([op, dtype, *map(str, numbers)])
+    if len(rows) > 1:
+        rows.append(["all", "", *map(str, totals)])
+    return rows
+
+
+def _notes(report: dict[str, Any]) -> list[str]:
+    """Failures, errors, known defects and oracle disagreements, one line each with an example."""
+    failures, errors, defects, disagreements = [], [], [], []
+    for op, per_dtype in sorted(report["ops"].items()):
+        for dtype, entry in per_dtype.items():
+            examples = entry["examples"]
+            if entry["failures"]:
+                failures.append(f"  {op} {dtype}: {entry['failures']} of {entry['cases']} cases differ from "
+                                f"litert-ref, e.g. {examples['failures'][0]}")
+                if entry["failure_case"]:
+                    failures.append(f"    shrunk case saved: {entry['failure_case']} "
+                                    f"(rerun: tinyq check {entry['failure_case']})")
+            if entry["errors"]:
+                errors.append(f"  {op} {dtype}: {entry['errors']} errors, e.g. {examples['errors'][0]}")
+            for reason, count in entry["known_defects"]["reasons"].items():
+                defects.append(f"  {op} {dtype}: {count} cases: {reason} (tinyq = tflm on "
+                               f"{entry['known_defects']['tinyq_equals_tflm']} of this row's "
+                               f"{entry['known_defects']['cases']} defect cases)")
+            for oracle in ORACLE_COLUMNS[1:]:
+                for count, kind in ((entry["disagree_with_litert_ref"][oracle], f"{oracle} differs from litert-ref"),
+                                    (entry["oracle_errors"][oracle], f"{oracle} errors")):
+                    if count:
+                        disagreements.append(f"  {op} {dtype}: {kind} on {count} cases, e.g. {examples[kind][0]}")
+    lines = []
+    for title, group in (("FAILURES (tinyq differs from litert-ref):", failures),
+                         ("ERRORS (never counted as passes):", errors),
+                         ("Known LiteRT BUILTIN_REF defects (not counted as passes):", defects),
+                         ("Where tflm or litert disagree with litert-ref:", disagreements)):
+        if group:
+            lines += ["", title, *group]
+    return lines
+
+
+def render(report: dict[str, Any]) -> str:
+    """The table, notes, whole-model results, coverage section and verdict as text."""
+    oracles = report["oracles"]
+    lines = [f"tinyq {report['tinyq']} conformance: seed {report['seed']}, {report['cases_per_op']} cases per op "
+             f"and dtype; litert-ref = ai-edge-litert {oracles['litert-ref']} BUILTIN_REF, tflm = tflite-micro "
+             f"{oracles['tflm']}, litert = ai-edge-litert {oracles['litert']} default path", ""]
+    header = ["op", "dtype", "cases", *(f"={o}" for o in ORACLE_COLUMNS), "failures", "defects", "errors"]
+    lines += _table(header, _op_rows(report))
+    lines.append("(=oracle: cases where tinyq's outputs equal the oracle's in dtype, shape and every element; "
+                 "known-defect and errored cases are never counted)")
+    lines += _notes(report)
+    if report.get("without_generator"):
+        lines += ["", "Ops in tinyq's catalogue without a case generator yet:",
+                  textwrap.fill(", ".join(report["without_generator"]), 110, initial_indent="  ",
+                                subsequent_indent="  ")]
+    if report["models"]:
+        lines += ["", "Whole models (seeded random inputs):"]
+        width = max(len(name) for name in report["models"])
+        for name, entry in report["models"].items():
+            lines.append(f"  {name.ljust(width)}  {entry['status']:<9}  {entry['detail']}")
+    coverage = report["coverage"]
+    lines += ["", f"Coverage: {len(report['unsupported'])} builtin ops LiteRT BUILTIN_REF runs with int8 "
+                  f"activations that tinyq does not support (probed one-op models, ai-edge-litert "
+                  f"{coverage['litert']}):",
+              textwrap.fill(", ".join(report["unsupported"]), 110, initial_indent="  ", subsequent_indent="  ")]
+    if coverage["crashed"]:
+        crashed = ", ".join(f"{op} ({len(attempts)})" for op, attempts in sorted(coverage["crashed"].items()))
+        lines.append(f"  probe attempts that crashed LiteRT (op, attempts): {crashed}")
+    summary = report["summary"]
+    verdict = "PASS" if summary["passed"] else "FAIL"
+    lines += ["", f"{verdict}: {summary['cases']} cases, {summary['failures']} failures, {summary['errors']} errors, "
+                  f"{summary['known_defects']} known reference defects; "
+                  f"models not bit-exact: {', '.join(summary['models_not_bit_exact']) or 'none'}"]
+    return "\n".join(lines)
