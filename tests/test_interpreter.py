@@ -151,3 +151,31 @@ def test_resize_runs_a_batch_through_conv() -> None:
     assert list(interpreter.get_output_details()[0]["shape"]) == [3, 5, 5, 4]
     (batched,) = interpreter.run(images)
     np.testing.assert_array_equal(batched, singles)
+
+
+def test_data_dependent_output_shape_defers_downstream_prepare(monkeypatch) -> None:
+    """An op reporting its output shape as unknown (None) makes later readers prepare at run time."""
+    from tinyq.ops import Plan, reshape
+
+    builder = GraphBuilder()
+    x = builder.input([1, 16], "x", np.int8, QuantParams(0.02, 5))
+    shape = builder.constant(np.array([1, 4, 4, 1], np.int32), "shape")
+    r = builder.op("RESHAPE", [x, shape], [1, 4, 4, 1], None, np.int8, "r",
+                   output_quantization=QuantParams(0.02, 5))
+    w = builder.constant(np.arange(-4, 5, dtype=np.int8).reshape(1, 3, 3, 1), "w", QuantParams([0.01], 0, 0))
+    b = builder.constant(np.array([7], np.int32), "b", QuantParams([0.0002], 0, 0))
+    y = builder.op("CONV_2D", [r, w, b], [1, 4, 4, 1], {"padding": "SAME", "stride_w": 1, "stride_h": 1},
+                   np.int8, "y", output_quantization=QuantParams(0.05, -10))
+    builder.output(y)
+    model = builder.build()
+    image = np.random.default_rng(5).integers(-128, 128, (1, 16)).astype(np.int8)
+    (expected,) = tinyq.load(model).run(image)
+
+    original = reshape.prepare
+    monkeypatch.setattr(reshape, "prepare", lambda ctx: Plan(original(ctx).params, [None]))
+    interpreter = tinyq.Interpreter(model_content=model)
+    steps = interpreter.program.steps
+    assert steps[1].deferred and steps[1].plan is None and not steps[0].deferred
+    (actual,) = interpreter.run(image)
+    np.testing.assert_array_equal(actual, expected)
+    assert list(interpreter.get_tensor_details()[r]["shape"]) == [1, 4, 4, 1]

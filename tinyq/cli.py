@@ -232,11 +232,11 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     print(f"operators ({len(subgraph.operators)}):")
     for step in program.steps:
         op = step.op
-        folded = "  [computed at load]" if step.folded else ""
+        folded = "  [computed at load]" if step.folded else "  [shapes known at run time]" if step.deferred else ""
         print(f"  #{op.index} {op.name} v{op.version}{folded}")
         if op.options is not None:
             print(f"      options: {_options_text(op.options)}")
-        constants = _constants_text(step.plan.params)
+        constants = _constants_text(step.plan.params) if step.plan is not None else ""
         if constants:
             print(f"      constants: {constants}")
         for role, indices in (("in ", op.inputs), ("out", op.outputs)):

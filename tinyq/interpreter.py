@@ -26,13 +26,15 @@ class Step:
     op: Operator
     spec: OpSpec
     module: ModuleType
-    plan: Plan
+    options: Any
     where: str
-    folded: bool  # every input was known at load, so its outputs were computed once, at load
+    plan: Plan | None = None  # None for a deferred step
+    folded: bool = False  # every input was known at load, so its outputs were computed once, at load
+    deferred: bool = False  # an input's shape is known only at run time: Prepare runs on every invoke
 
-    def evaluate(self, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
-        """Run the op's Eval on concrete input arrays."""
-        return self.module.evaluate(self.plan.params, inputs)
+    def evaluate(self, inputs: list[np.ndarray | None], plan: Plan | None = None) -> list[np.ndarray]:
+        """Run the op's Eval on concrete input arrays (with ``plan``, or the one made at load)."""
+        return self.module.evaluate((plan or self.plan).params, inputs)
 
 
 def _where(subgraph: Subgraph, op: Operator) -> str:
@@ -61,13 +63,15 @@ class Program:
                 empty = np.zeros(tensor.shape, tensor.dtype)
                 empty.flags.writeable = False
                 self.known[tensor.index] = empty
+        # Tensors whose shape depends on data seen only at run time (and everything computed from them).
+        self.dynamic: set[int] = set()
         self.steps: list[Step] = [self._prepare(op) for op in subgraph.operators]
 
     # --- Prepare ---------------------------------------------------------------------------
 
-    def _operand(self, tensor_index: int, where: str) -> Operand:
+    def _operand(self, tensor_index: int, shape: tuple[int, ...], where: str) -> Operand:
         tensor = self.subgraph.tensors[tensor_index]
-        return Operand(index=tensor_index, name=tensor.name, shape=self.shapes[tensor_index], dtype=tensor.dtype,
+        return Operand(index=tensor_index, name=tensor.name, shape=shape, dtype=tensor.dtype,
                        quantization=tensor.quantization, value=self.known.get(tensor_index), where=where)
 
     def _prepare(self, op: Operator) -> Step:
@@ -84,31 +88,54 @@ class Program:
                 options = default_options(spec.options)
             elif type(options).__name__ != spec.options:
                 raise ModelError(f"options table is {type(options).__name__}, expected {spec.options}", where)
-        inputs = [self._operand(i, where) if i >= 0 else None for i in op.inputs]
-        outputs = [self._operand(i, where) for i in op.outputs]
-        ctx = OpContext(op, spec, inputs, outputs, options, where)
+        step = Step(op=op, spec=spec, module=module, options=options, where=where)
+        if any(i in self.dynamic for i in op.inputs):
+            # LiteRT re-runs Prepare for ops reading dynamic tensors on every invoke; so does tinyq.
+            step.deferred = True
+            self.dynamic.update(op.outputs)
+            return step
+        step.plan = self.plan(step, self.shapes)
+        for tensor_index, shape in zip(op.outputs, step.plan.output_shapes):
+            if shape is None:
+                self.dynamic.add(tensor_index)
+            else:
+                self.shapes[tensor_index] = shape
+        present = [i for i in op.inputs if i >= 0]
+        if present and all(i in self.known for i in present):
+            for tensor_index, value in zip(op.outputs, self._run_step(step, self.known, step.plan)):
+                value.flags.writeable = False
+                self.known[tensor_index] = value
+                self.shapes[tensor_index] = value.shape
+                self.dynamic.discard(tensor_index)
+            step.folded = True
+        return step
+
+    def plan(self, step: Step, shapes: Any) -> Plan:
+        """Call the op's Prepare with the given operand shapes (indexable by tensor index)."""
+        op, where = step.op, step.where
+        inputs = [self._operand(i, tuple(shapes[i]), where) if i >= 0 else None for i in op.inputs]
+        outputs = [self._operand(i, self.subgraph.tensors[i].shape, where) for i in op.outputs]
+        ctx = OpContext(op, step.spec, inputs, outputs, step.options, where)
         try:
-            plan = module.prepare(ctx)
+            plan = step.module.prepare(ctx)
         except ModelError as exc:
             raise exc.located(where) from None
         if len(plan.output_shapes) != len(op.outputs):
             raise ModelError(f"prepare produced {len(plan.output_shapes)} output shapes for "
                              f"{len(op.outputs)} outputs", where)
+        checked: list[tuple[int, ...] | None] = []
         for tensor_index, shape in zip(op.outputs, plan.output_shapes):
-            shape = tuple(int(d) for d in shape)
-            tensor = self.subgraph.tensors[tensor_index]
-            if int(np.prod(shape, dtype=np.float64)) * tensor.dtype.itemsize > MAX_TENSOR_BYTES:
-                raise ModelError(f"output tensor {tensor_index} '{tensor.name}' would have shape {list(shape)}, "
-                                 f"over tinyq's limit of {MAX_TENSOR_BYTES} bytes per tensor", where)
-            self.shapes[tensor_index] = shape
-        step = Step(op=op, spec=spec, module=module, plan=plan, where=where, folded=False)
-        present = [i for i in op.inputs if i >= 0]
-        if present and all(i in self.known for i in present):
-            for tensor_index, value in zip(op.outputs, self._run_step(step, self.known)):
-                value.flags.writeable = False
-                self.known[tensor_index] = value
-            step.folded = True
-        return step
+            if shape is not None:  # None: known only when Eval has run (a data-dependent shape)
+                shape = tuple(int(d) for d in shape)
+                self._check_size(tensor_index, shape, where)
+            checked.append(shape)
+        return Plan(params=plan.params, output_shapes=checked)
+
+    def _check_size(self, tensor_index: int, shape: tuple[int, ...], where: str) -> None:
+        tensor = self.subgraph.tensors[tensor_index]
+        if int(np.prod(shape, dtype=np.float64)) * tensor.dtype.itemsize > MAX_TENSOR_BYTES:
+            raise ModelError(f"output tensor {tensor_index} '{tensor.name}' would have shape {list(shape)}, "
+                             f"over tinyq's limit of {MAX_TENSOR_BYTES} bytes per tensor", where)
 
     def _check_operands(self, op: Operator, spec: OpSpec, where: str) -> None:
         """Arity, dtypes and load-time-constant roles, against the catalogue entry."""
@@ -148,17 +175,20 @@ class Program:
 
     # --- Eval ------------------------------------------------------------------------------
 
-    def _run_step(self, step: Step, values: dict[int, np.ndarray] | list[np.ndarray | None]) -> list[np.ndarray]:
+    def _run_step(self, step: Step, values: dict[int, np.ndarray] | list[np.ndarray | None],
+                  plan: Plan) -> list[np.ndarray]:
         inputs = [values[i] if i >= 0 else None for i in step.op.inputs]
         try:
-            outputs = step.evaluate(inputs)
+            outputs = step.evaluate(inputs, plan)
         except ModelError as exc:
             raise exc.located(step.where) from None
-        for tensor_index, value in zip(step.op.outputs, outputs):
+        for tensor_index, value, shape in zip(step.op.outputs, outputs, plan.output_shapes):
             tensor = self.subgraph.tensors[tensor_index]
-            if value.dtype != tensor.dtype or value.shape != self.shapes[tensor_index]:
+            if shape is None:
+                self._check_size(tensor_index, value.shape, step.where)
+            if value.dtype != tensor.dtype or (shape is not None and value.shape != shape):
                 raise RuntimeError(f"{step.where}: internal error: produced {value.dtype}{list(value.shape)} for "
-                                   f"tensor {tensor_index}, expected {tensor.dtype}{list(self.shapes[tensor_index])}")
+                                   f"tensor {tensor_index}, expected {tensor.dtype}{list(shape or ['?'])}")
         return outputs
 
     def new_values(self) -> list[np.ndarray | None]:
@@ -181,7 +211,9 @@ class Program:
         for step in self.steps:
             if step.folded:
                 continue
-            outputs = self._run_step(step, values)
+            plan = self.plan(step, [v.shape if v is not None else None for v in values]) if step.deferred \
+                else step.plan
+            outputs = self._run_step(step, values, plan)
             for tensor_index, value in zip(step.op.outputs, outputs):
                 values[tensor_index] = value
             if on_step is not None:
@@ -350,7 +382,10 @@ class Interpreter:
     def _detail(self, tensor_index: int) -> dict[str, Any]:
         self.allocate_tensors()
         tensor = self.model.subgraphs[0].tensors[tensor_index]
-        return tensor_detail(tensor, self._program.shapes[tensor_index])
+        shape = self._program.shapes[tensor_index]
+        if tensor_index in self._program.dynamic and self._values[tensor_index] is not None:
+            shape = self._values[tensor_index].shape  # known once invoke has run, as in LiteRT
+        return tensor_detail(tensor, shape)
 
     def _value(self, tensor_index: int) -> np.ndarray:
         tensors = self.model.subgraphs[0].tensors

@@ -43,7 +43,9 @@ class Plan:
     """What ``prepare`` returns: the op's constants and the shapes of its outputs."""
 
     params: Any
-    output_shapes: list[tuple[int, ...]]
+    # One shape per output. None marks a shape that depends on input values (WHERE, ...): the
+    # interpreter then learns it from Eval and prepares every op reading it on each invoke.
+    output_shapes: list[tuple[int, ...] | None]
 
 
 @dataclass(frozen=True, eq=False)
