@@ -298,18 +298,8 @@ def save_failure(root: Path, result: CaseResult, seed: int, shrunk: bool) -> Pat
 # --- whole models ----------------------------------------------------------------------------
 
 def random_inputs(model: bytes, rng: np.random.Generator) -> list[np.ndarray]:
-    """One array per graph input: integers over the whole dtype range, normal floats, random booleans."""
-    arrays = []
-    for detail in tinyq.Interpreter(model_content=model).get_input_details():
-        dtype, shape = np.dtype(detail["dtype"]), tuple(int(d) for d in detail["shape"])
-        if dtype.kind in "iu":
-            info = np.iinfo(dtype)
-            arrays.append(rng.integers(info.min, info.max, size=shape, endpoint=True, dtype=dtype))
-        elif dtype.kind == "b":
-            arrays.append(rng.integers(0, 2, size=shape).astype(bool))
-        else:
-            arrays.append(rng.standard_normal(size=shape).astype(dtype))
-    return arrays
+    """One array per graph input (see :func:`tinyq.random_inputs`)."""
+    return tinyq.random_inputs(tinyq.Interpreter(model_content=model).get_input_details(), rng)
 
 
 def run_model(path: Path, name: str, seed: int, runs: int = 3) -> dict[str, str]:

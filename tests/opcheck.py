@@ -10,18 +10,7 @@ from tools.oracles import run_litert
 
 def random_inputs(model: bytes, rng: np.random.Generator) -> list[np.ndarray]:
     """One random array per model input, spanning the whole range of integer dtypes."""
-    arrays = []
-    for detail in tinyq.Interpreter(model_content=model).get_input_details():
-        dtype = np.dtype(detail["dtype"])
-        shape = tuple(int(d) for d in detail["shape"])
-        if dtype.kind in "iu":
-            info = np.iinfo(dtype)
-            arrays.append(rng.integers(info.min, info.max, size=shape, endpoint=True, dtype=dtype))
-        elif dtype == np.bool_:
-            arrays.append(rng.integers(0, 2, size=shape).astype(np.bool_))
-        else:
-            arrays.append(rng.normal(0.0, 2.0, size=shape).astype(dtype))
-    return arrays
+    return tinyq.random_inputs(tinyq.Interpreter(model_content=model).get_input_details(), rng)
 
 
 def mismatch_report(name: str, expected: np.ndarray, actual: np.ndarray) -> str | None:

@@ -8,10 +8,10 @@ Integer outputs equal the official LiteRT reference kernels element for element.
 """
 
 from tinyq.errors import InputError, ModelError, TinyqError, UnsupportedOpError
-from tinyq.interpreter import Interpreter, SignatureRunner, load
+from tinyq.interpreter import Interpreter, SignatureRunner, load, random_inputs
 from tinyq.model import Model, parse_model
 
 __version__ = "0.1.0"
 
-__all__ = ["Interpreter", "SignatureRunner", "load", "parse_model", "Model", "TinyqError", "ModelError",
+__all__ = ["Interpreter", "SignatureRunner", "load", "random_inputs", "parse_model", "Model", "TinyqError", "ModelError",
            "UnsupportedOpError", "InputError", "__version__"]

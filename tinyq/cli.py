@@ -18,7 +18,7 @@ import tflite
 from tinyq.catalog import CATALOG
 from tinyq.errors import InputError, TinyqError
 from tinyq.fixedpoint import round_half_away_from_zero, saturate
-from tinyq.interpreter import Interpreter
+from tinyq.interpreter import Interpreter, random_inputs
 from tinyq.model import Tensor, describe_quantization
 
 DEFAULT_MODEL = "default_model.tflite"
@@ -114,22 +114,6 @@ def _load_inputs(paths: list[str], details: list[dict[str, Any]]) -> list[np.nda
     return [_fit_input(a, d, source) for (a, source), d in zip(arrays, details)]
 
 
-def _random_inputs(details: list[dict[str, Any]], seed: int) -> list[np.ndarray]:
-    rng = np.random.default_rng(seed)
-    arrays = []
-    for detail in details:
-        dtype = np.dtype(detail["dtype"])
-        shape = tuple(int(d) for d in detail["shape"])
-        if dtype.kind in "iu":
-            info = np.iinfo(dtype)
-            arrays.append(rng.integers(info.min, info.max, size=shape, endpoint=True, dtype=dtype))
-        elif dtype.kind == "b":
-            arrays.append(rng.integers(0, 2, size=shape).astype(bool))
-        else:
-            arrays.append(rng.standard_normal(size=shape).astype(dtype))
-    return arrays
-
-
 # --- output summaries ------------------------------------------------------------------------
 
 def _dequantize(array: np.ndarray, detail: dict[str, Any]) -> np.ndarray:
@@ -169,7 +153,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         origin = ", ".join(args.input)
     else:
         seed = 0 if args.random is None else args.random
-        inputs = _random_inputs(details, seed)
+        inputs = random_inputs(details, np.random.default_rng(seed))
         origin = f"random, seed {seed}"
     outputs = interpreter.run(*inputs)
     print(f"model: {args.model}")

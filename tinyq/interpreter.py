@@ -428,6 +428,21 @@ class SignatureRunner:
         return {name: np.array(values[i], copy=True) for name, i in self.signature.outputs.items()}
 
 
+def random_inputs(details: list[dict[str, Any]], rng: np.random.Generator) -> list[np.ndarray]:
+    """One random array per input detail: integers over the dtype's whole range, booleans, normal floats."""
+    arrays = []
+    for detail in details:
+        dtype, shape = np.dtype(detail["dtype"]), tuple(int(d) for d in detail["shape"])
+        if dtype.kind in "iu":
+            info = np.iinfo(dtype)
+            arrays.append(np.asarray(rng.integers(info.min, info.max, size=shape, endpoint=True, dtype=dtype)))
+        elif dtype.kind == "b":
+            arrays.append(np.asarray(rng.integers(0, 2, size=shape)).astype(bool))
+        else:
+            arrays.append(np.asarray(rng.standard_normal(size=shape)).astype(dtype))
+    return arrays
+
+
 def load(source: str | os.PathLike[str] | bytes) -> Interpreter:
     """Load a model from a path or bytes, ready to ``run(*inputs)``."""
     if isinstance(source, (bytes, bytearray, memoryview)):

@@ -117,15 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         except tinyq.TinyqError as exc:
             print(f"{name:52} skipped: {str(exc)[:90]}")
             continue
-        inputs = []
-        for detail in details:
-            dtype = np.dtype(detail["dtype"])
-            shape = tuple(int(d) for d in detail["shape"])
-            if dtype.kind in "iu":
-                info = np.iinfo(dtype)
-                inputs.append(rng.integers(info.min, info.max, size=shape, endpoint=True, dtype=dtype))
-            else:
-                inputs.append(rng.standard_normal(shape).astype(dtype))
+        inputs = tinyq.random_inputs(details, rng)
         timings = {}
         runners = {
             "tinyq": lambda: _tinyq_runner(model, inputs),
