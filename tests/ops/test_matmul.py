@@ -141,10 +141,9 @@ SCALE_PRODUCT_CASES = [
 ]
 
 
-@pytest.mark.parametrize("lhs_scale, rhs_scale, output_scale, lhs, rhs", SCALE_PRODUCT_CASES)
-def test_batch_matmul_multiplier_uses_float32_scale_product(lhs_scale: float, rhs_scale: float, output_scale: float,
-                                                          lhs: int, rhs: int) -> None:
-    """GetQuantizedConvolutionMultipler multiplies the two scales in float32 (TFLite Micro: double)."""
+def _scale_product_case(lhs_scale: float, rhs_scale: float, output_scale: float, lhs: int, rhs: int
+                        ) -> tuple[bytes, list[np.ndarray], list[int]]:
+    """The 1x1 model, its inputs, and the outputs of the [float32, double] scale-product formulas."""
     float_product = np.float64(np.float32(lhs_scale) * np.float32(rhs_scale)) / np.float64(np.float32(output_scale))
     double_product = (np.float64(np.float32(lhs_scale)) * np.float64(np.float32(rhs_scale))
                       / np.float64(np.float32(output_scale)))
@@ -154,11 +153,24 @@ def test_batch_matmul_multiplier_uses_float32_scale_product(lhs_scale: float, rh
     shapes = {"lhs": [1, 1], "rhs": [1, 1], "output": [1, 1], "options": {}, "constant": "none"}
     model = _matmul_graph(shapes, QuantParams(lhs_scale, 0), QuantParams(rhs_scale, 0), QuantParams(output_scale, 0),
                           np.random.default_rng(0))
-    inputs = [np.array([[lhs]], np.int8), np.array([[rhs]], np.int8)]
+    return model, [np.array([[lhs]], np.int8), np.array([[rhs]], np.int8)], results
+
+
+@pytest.mark.parametrize("lhs_scale, rhs_scale, output_scale, lhs, rhs", SCALE_PRODUCT_CASES)
+def test_batch_matmul_multiplier_uses_float32_scale_product(lhs_scale: float, rhs_scale: float, output_scale: float,
+                                                          lhs: int, rhs: int) -> None:
+    """GetQuantizedConvolutionMultipler multiplies the two scales in float32, then widens."""
+    model, inputs, (float_result, _) = _scale_product_case(lhs_scale, rhs_scale, output_scale, lhs, rhs)
     (actual,) = assert_bit_exact(model, inputs)
-    assert int(actual[0, 0]) == results[0]
-    # TFLite Micro computes the product in double and lands one step away.
-    assert int(run_tflm(model, inputs)[0][0, 0]) == results[1]
+    assert int(actual[0, 0]) == float_result
+
+
+@pytest.mark.parametrize("lhs_scale, rhs_scale, output_scale, lhs, rhs", SCALE_PRODUCT_CASES)
+def test_tflite_micro_batch_matmul_uses_double_scale_product(lhs_scale: float, rhs_scale: float,
+                                                              output_scale: float, lhs: int, rhs: int) -> None:
+    """Documents a TFLite Micro disagreement: it multiplies the scales in double, one step away here."""
+    model, inputs, (_, double_result) = _scale_product_case(lhs_scale, rhs_scale, output_scale, lhs, rhs)
+    assert int(run_tflm(model, inputs)[0][0, 0]) == double_result
 
 
 def test_batch_matmul_accumulator_wraps_in_int32() -> None:
@@ -192,24 +204,27 @@ def _small_matmul(lhs_shape: list[int], rhs_shape: list[int], output_shape: list
 
 
 MALFORMED_MATMUL = {
-    "per-channel rhs": (_small_matmul([2, 3], [3, 4], [2, 4], QuantParams([0.01, 0.02, 0.03, 0.04], 0, 1)),
+    "per-channel rhs": ([2, 3], _small_matmul([2, 3], [3, 4], [2, 4], QuantParams([0.01, 0.02, 0.03, 0.04], 0, 1)),
                         "quantized per tensor"),
-    "depth": (_small_matmul([2, 3], [4, 4], [2, 4]), "depth 3 but rhs"),
-    "batch": (_small_matmul([2, 2, 3], [3, 3, 4], [2, 2, 4]), "do not broadcast"),
-    "rank": (_small_matmul([1, 1, 1, 1, 2, 3], [3, 4], [1, 1, 1, 1, 2, 4]), "rank 2 to 5"),
+    "depth": ([2, 3], _small_matmul([2, 3], [4, 4], [2, 4]), "depth 3 but rhs"),
+    "batch": ([2, 2, 3], _small_matmul([2, 2, 3], [3, 3, 4], [2, 2, 4]), "do not broadcast"),
+    "rank": ([1, 1, 1, 1, 2, 3], _small_matmul([1, 1, 1, 1, 2, 3], [3, 4], [1, 1, 1, 1, 2, 4]), "rank 2 to 5"),
 }
 
 
 @pytest.mark.parametrize("case", sorted(MALFORMED_MATMUL))
 def test_malformed_batch_matmul_is_refused(case: str) -> None:
-    model, message = MALFORMED_MATMUL[case]
+    lhs_shape, model, message = MALFORMED_MATMUL[case]
     with pytest.raises(tinyq.ModelError, match=message):
         tinyq.load(model)
+    if case != "per-channel rhs":  # LiteRT runs that one (see below)
+        with pytest.raises((RuntimeError, ValueError)):
+            run_litert(model, [np.zeros(lhs_shape, np.int8)])
 
 
 def test_per_channel_batch_matmul_is_zero_point_in_litert() -> None:
     """LiteRT reads the per-tensor scale, 0 for a per-channel tensor: the output is its zero point."""
-    model, _ = MALFORMED_MATMUL["per-channel rhs"]
+    _, model, _ = MALFORMED_MATMUL["per-channel rhs"]
     (output,) = run_litert(model, [_int8(np.random.default_rng(1), [2, 3])])
     np.testing.assert_array_equal(output, np.full([2, 4], -2, np.int8))
 
@@ -327,6 +342,23 @@ def _direct_transpose_conv(geometry: dict, weights_quantization: QuantParams, rn
     return builder.build()
 
 
+@pytest.mark.parametrize("exponent", [31, 32, 33, 40, 52, 55, 64])
+def test_transpose_conv_left_shift_beyond_31_matches_litert(exponent: int) -> None:
+    """Output scale ~2**-exponent (the quantizer's scale for a dead output): shifts beyond 31 are
+    applied mod 32 by LiteRT's x86-64 build."""
+    geometry = {"input": [1, 3, 3, 2], "weights": [3, 2, 2, 2], "output": [1, 6, 6, 3],
+                "options": {"padding": "SAME", "stride_h": 2, "stride_w": 2, "fused_activation_function": "RELU"}}
+    rng = np.random.default_rng(exponent)
+    builder = GraphBuilder()
+    image = builder.input(geometry["input"], "input", np.int8, QuantParams(1.0, -7))
+    weights = builder.constant(_int8(rng, geometry["weights"]), "weights", QuantParams([1.0, 0.5, 0.25], 0, 0))
+    builder.output(_transpose_conv(builder, geometry, image, weights, None, output_dtype=np.int8,
+                                   output_quantization=QuantParams(_float32(2.0**-exponent / 1.3), 3)))
+    model = builder.build()
+    for _ in range(3):
+        assert_bit_exact(model, [_int8(rng, geometry["input"])])
+
+
 MID_SIZE_TRANSPOSE_CONV = {"input": [1, 32, 32, 64], "weights": [32, 3, 3, 64], "output": [1, 64, 64, 32],
                            "options": {"padding": "SAME", "stride_h": 2, "stride_w": 2,
                                        "fused_activation_function": "RELU"}}
@@ -360,6 +392,9 @@ def test_malformed_transpose_conv_is_refused(case: str) -> None:
     model = _direct_transpose_conv(SMALL_TRANSPOSE_CONV, quantization, np.random.default_rng(0), **changes)
     with pytest.raises(error, match=message):
         tinyq.load(model)
+    if case in ("scale count", "output size", "output channels"):  # LiteRT runs the others
+        with pytest.raises((RuntimeError, ValueError)):
+            run_litert(model, [np.zeros(SMALL_TRANSPOSE_CONV["input"], np.int8)])
 
 
 def test_transpose_conv_weight_zero_point_is_ignored_by_litert() -> None:

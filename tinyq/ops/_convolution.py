@@ -6,7 +6,9 @@ multiplier per output channel, ``QuantizeMultiplier(double(input_scale) * double
 with ``MultiplyByQuantizedMultiplier(acc, output_multiplier[c], output_shift[c]) + output_offset``,
 clamped to the fused activation range. The accumulator is an int32 in the reference; tinyq
 computes the sum exactly and narrows it to int32 the same way. FULLY_CONNECTED shares the
-operand checks and the choice of an exact matrix-product dtype.
+operand checks and the choice of an exact matrix-product dtype. TRANSPOSE_CONV uses the
+convolution's requantization as is; BATCH_MATMUL computes its single effective scale another way
+and builds the same constants with ``requantization_constants``.
 """
 
 from __future__ import annotations

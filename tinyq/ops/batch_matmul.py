@@ -75,7 +75,8 @@ def _largest_centred(zero_point: int) -> int:
 def _layout(values: np.ndarray, zero_point: int, transpose: bool, dtype: type) -> np.ndarray:
     """``values - zero_point`` in ``dtype``, with the last two axes swapped when ``transpose``."""
     centred = values.astype(dtype) - dtype(zero_point)
-    return np.swapaxes(centred, -1, -2) if transpose else centred
+    # Contiguous operands let numpy hand every batch to BLAS (a transposed view takes a slow loop).
+    return np.ascontiguousarray(np.swapaxes(centred, -1, -2)) if transpose else centred
 
 
 def _output_shape(ctx: OpContext, lhs: Operand, rhs: Operand, adj_x: bool, adj_y: bool) -> tuple[int, ...]:
@@ -137,7 +138,7 @@ def prepare(ctx: OpContext) -> Plan:
     def constant_matrix(operand: Operand, zero_point: int, transpose: bool) -> np.ndarray | None:
         if operand.value is None:
             return None
-        return np.ascontiguousarray(_layout(operand.value, zero_point, transpose, dtype))
+        return _layout(operand.value, zero_point, transpose, dtype)
 
     params = BatchMatMulParams(adj_x=adj_x, adj_y=adj_y, lhs_zero_point=lhs_zero_point,
                                rhs_zero_point=rhs_zero_point, matmul_dtype=dtype,
