@@ -34,7 +34,8 @@ def reduced_count(shape: list[int], axes: list[int]) -> int:
 @st.composite
 def shape_and_axes(draw: st.DrawFn, min_rank: int = 0, zero_sized: bool = True) -> tuple[list[int], list[int]]:
     """Rank ``min_rank``-6 (sides up to 4, up to 3 from rank 5; size 1 often; one dimension of size 0
-    in about one case in ten if ``zero_sized``) and 0 to rank + 1 axes from [-rank, rank): negative, duplicated, none or all."""
+    in about one case in ten if ``zero_sized``) and 0 to rank + 1 axes from [-rank, rank): negative,
+    duplicated, none or all."""
     rank = draw(st.integers(min_rank, 6), label="rank")
     side = st.one_of(st.just(1), st.integers(1, 4 if rank <= 4 else 3))
     shape = draw(st.lists(side, min_size=rank, max_size=rank), label="shape")

@@ -1,7 +1,7 @@
 """ARG_MAX cases: ranks 1-6, every axis (negative too), int32/int64 axis tensors of shape [1] or scalar,
 int32/int64 outputs; int8, uint8, int32, float32 and bool inputs.
 
-* int8 quantizer: a float ARG_MAX (a classifier head) quantized to an int8 input and int32 indices.
+* int8 quantizer: a float ARG_MAX (a classifier head) quantized to an int8 input (int32 or int64 indices).
 * direct: 8-bit inputs quantized (any scale and zero point) or not; data over the whole range, or
   three values only (ties everywhere); float32 from a dozen values (ties, infinities, signed zeros,
   extremes, a denormal) and normal data, with no, some or much NaN; bool mostly false, mixed or
@@ -14,17 +14,20 @@ int8/float ARG_MAX use the plain comparator; it keeps a leading NaN, so it may d
 
 from __future__ import annotations
 
+from hypothesis import strategies as st
+
+from conformance.case import Case
 from conformance.generators._reductions import arg_cases, arg_reference_defect
 
 OP = "ARG_MAX"
 DTYPES = ("int8", "uint8", "int32", "float32", "bool")
 
 
-def cases(dtype: str):
+def cases(dtype: str) -> st.SearchStrategy[Case]:
     """ARG_MAX models with their inputs."""
     return arg_cases(OP, dtype)
 
 
-def reference_defect(case) -> str | None:
+def reference_defect(case: Case) -> str | None:
     """float32 cases on which LiteRT's SIMD ArgMaxVector meets a lane holding only NaN."""
     return arg_reference_defect(case)

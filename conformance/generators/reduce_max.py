@@ -12,12 +12,15 @@ different quantization are malformed (LiteRT fails at invoke), so never drawn.
 
 from __future__ import annotations
 
+from hypothesis import strategies as st
+
+from conformance.case import Case
 from conformance.generators._reductions import extremum_cases
 
 OP = "REDUCE_MAX"
 DTYPES = ("int8", "uint8", "int32")
 
 
-def cases(dtype: str):
+def cases(dtype: str) -> st.SearchStrategy[Case]:
     """REDUCE_MAX models with their inputs."""
     return extremum_cases(OP, dtype)

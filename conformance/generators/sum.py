@@ -57,8 +57,8 @@ def _case(draw: st.DrawFn, dtype: str) -> Case:
             ratio = 2.0 ** draw(exponent(-24, 30), label="log2 input/output scale ratio")
             output_scale = float(np.float32(input_scale / ratio))
             output_zero_point = draw(zero_points(dtype, extreme=draw(st.booleans())), label="output zero point")
-        model = reduce_model(OP, shape, axes, keep_dims, np.dtype(dtype).type, QuantParams(input_scale, input_zero_point),
-                             QuantParams(output_scale, output_zero_point))
+        model = reduce_model(OP, shape, axes, keep_dims, np.dtype(dtype).type,
+                             QuantParams(input_scale, input_zero_point), QuantParams(output_scale, output_zero_point))
         params.update(origin="direct", input_scale=input_scale, input_zero_point=input_zero_point,
                       output_scale=output_scale, output_zero_point=output_zero_point, ties=ties)
     data_kind = "whole range" if dtype == "int32" else draw(

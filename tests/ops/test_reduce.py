@@ -152,7 +152,8 @@ def sum_quantization(draw: st.DrawFn, dtype: type) -> tuple[QuantParams, QuantPa
     input_scale = 2.0 ** draw(exponent(-20, 6))
     ratio = 2.0 ** draw(exponent(-24, 30))  # input_scale / output_scale
     info = np.iinfo(dtype)
-    zero_point = st.one_of(st.sampled_from([int(info.min), int(info.max), 0]), st.integers(int(info.min), int(info.max)))
+    low, high = int(info.min), int(info.max)
+    zero_point = st.one_of(st.sampled_from([low, high, 0]), st.integers(low, high))
     return (QuantParams(input_scale, draw(zero_point)), QuantParams(input_scale / ratio, draw(zero_point)))
 
 

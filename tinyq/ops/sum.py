@@ -11,16 +11,19 @@ and output share their quantization::
                    + output_zero_point, dtype range)                        # no fused activation
 
 int32 data is summed with wrap-around (``EvalGeneric<kSum>``, ``AddTensorValuesWithExpectedOverflow``).
-Axes, keep_dims and shapes: ``_reduce``. An input without elements gives zeros.
+Axes, keep_dims and shapes: ``_reduce``. An input without elements gives stored zeros (not the output
+zero point), as LiteRT BUILTIN_REF and TFLite Micro write them.
 
 Reference defect (int8): ai-edge-litert 2.3.0's BUILTIN_REF SUM passes the int8 tensors to
 ``QuantizedMeanOrSum`` as ``uint8_t`` (the ``kReference`` branch of ``reduce.cc``'s
 ``QuantizedMeanOrSum`` wrapper reads ``GetTensorData<uint8_t>`` whatever the type): each negative
 int8 value counts as value + 256, and the result is clamped to [0, 255] and stored as those bits,
 so e.g. SUM([-1, -2, 3]) with equal scales gives -1 (the bits of 255) instead of 0. tinyq does not
-imitate this: it computes the int8 formula above, which TFLite Micro's int8 SUM computes too
-(checked element for element in tests/ops/test_reduce.py) and which LiteRT's optimized SUM and
-the fixed upstream reference use. uint8 SUM is unaffected.
+imitate this: it computes the int8 formula above, as TFLite Micro's int8 SUM does (checked element
+for element in tests/ops/test_reduce.py, which also checks that LiteRT's int8 result always equals
+its own uint8 SUM of the same bytes). The same branch is in LiteRT's v2.2.0 tag and its August 2026
+main; a later upstream revision of reduce.cc passes ``GetTensorData<T>`` there. uint8 SUM is
+unaffected and bit-exact with LiteRT BUILTIN_REF.
 """
 
 from __future__ import annotations
