@@ -17,8 +17,8 @@ from hypothesis import assume, strategies as st
 from conformance.case import Case
 from conformance.common import (GraphBuilder, QuantParams, calibration_range, integer_data, model_inputs,
                                 quantization_params, quantized)
-from conformance.generators._activation import (float32_quotient, quantize_multiplier_shift, rescaling,
-                                                zero_point_strategy)
+from conformance.generators._activation import (float32_quotient, output_range_collapsed, quantize_multiplier_shift,
+                                                rescaling, zero_point_strategy)
 
 OP = "PRELU"
 DTYPES = ("int8",)
@@ -54,6 +54,7 @@ def _case(draw: st.DrawFn, dtype: str) -> Case:
             builder.output(builder.op(OP, [x, builder.constant(alpha_values, "alpha")], shape, name="output"))
 
         model = quantized(build, calibration)
+        assume(not output_range_collapsed(model))
         params.update(origin="quantizer", calibration_range=[low, high], alpha_spread=spread, alpha="constant")
     else:
         input_scale, output_scale = draw(rescaling(max_log2_ratio=16.0), label="scales")

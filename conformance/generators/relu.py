@@ -1,9 +1,8 @@
 """RELU cases: int8 tensors of rank 1-4, quantizer-made or with chosen input and output quantization.
 
 * quantizer-made: a float RELU calibrated over a centred or lopsided range (the quantizer gives
-  the output its own scale and zero point, so the op requantizes); ranges ending at 0 are left
-  out (the output range [0, 0] gets a denormal scale, and input / output scale a left shift of
-  over 100 bits: undefined in the reference, refused by tinyq);
+  the output its own scale and zero point, so the op requantizes); ranges ending at or barely
+  above 0 are left out (the output range collapses: see ``_activation.output_range_collapsed``);
 * direct: power-of-two or any scales, multipliers input / output mostly 2**-12..2**12, else
   2**-34..2**30 (flushed to zero ... left shifts of 30 bits); zero points often at the range
   ends; output scales whose clamp bounds would overflow int32 are left out.
@@ -16,7 +15,7 @@ from __future__ import annotations
 from hypothesis import assume, strategies as st
 
 from conformance.case import Case
-from conformance.common import QuantParams, activation_fits
+from conformance.common import QuantParams, activation_fits, operator_quantization
 from conformance.generators._activation import rescaling, unary_case, zero_point_strategy
 
 OP = "RELU"
@@ -35,10 +34,10 @@ def relu_cases(op: str, dtype: str, quantizer: bool = True) -> st.SearchStrategy
         return (QuantParams(input_scale, draw(zero_point_strategy(), label="input zero point")),
                 QuantParams(output_scale, draw(zero_point_strategy(), label="output zero point")))
 
-    def calibration_usable(low: float, high: float) -> bool:
-        return high > 0 or op == "RELU_N1_TO_1"
+    def model_usable(model: bytes) -> bool:
+        return activation_fits(BOUNDS_LIKE[op], operator_quantization(model)[1][0][0])
 
-    return unary_case(op, dtype, None, direct, quantizer=quantizer, calibration_usable=calibration_usable)
+    return unary_case(op, dtype, None, direct, quantizer=quantizer, model_usable=model_usable)
 
 
 def cases(dtype: str) -> st.SearchStrategy[Case]:

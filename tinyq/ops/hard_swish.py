@@ -91,7 +91,7 @@ def prepare(ctx: OpContext) -> Plan:
         output_multiplier = float(hires_input_scale / output_scale)  # float32 arithmetic, as the reference
         reluish_multiplier = float(hires_input_scale / _RELUISH_SCALE)
     if not np.isfinite(output_multiplier):
-        raise ctx.unsupported(f"input scale / 128 / output scale overflows float32")
+        raise ctx.unsupported("input scale / 128 / output scale overflows float32")
     output_multiplier_int32, output_multiplier_exponent = fixedpoint.quantize_multiplier(output_multiplier)
     if output_multiplier_exponent > 0:
         raise ctx.error(f"input scale / 128 / output scale = {output_multiplier!r} must be below 1 (output multiplier "

@@ -22,10 +22,14 @@ Eval, per element (``input_offset`` is the input zero point, subtracted)::
     output = clamp(unclamped, -128, 127)
 
 Negative alphas are handled that way since LiteRT 2.1.4 ("Fix Leaky Relu for negative alpha
-values"); TFLite Micro's copy of the reference does the same, and computes the same float32
-multipliers. Both multipliers may exceed one; tinyq refuses a left shift beyond 31 bits
-(undefined in the reference). An alpha of 0 quantizes to the multiplier 0 (negative inputs
-give the output zero point).
+values"), and by TFLite Micro too. Both multipliers may exceed one; tinyq refuses a left shift
+beyond 31 bits (undefined in the reference). An alpha of 0 quantizes to the multiplier 0
+(negative inputs give the output zero point).
+
+TFLite Micro (tflite-micro 0.dev20261023) disagrees where the float32 quotient and the double
+one quantize differently: e.g. input scale 0.001166978501714766 / output scale
+0.0004667914181482047 is exactly 2.5 in float32 (LiteRT: input 1 above the zero point -> +3) but
+2.49999991 in double (TFLM: +2), as if TFLM divided in double.
 """
 
 from __future__ import annotations

@@ -103,5 +103,5 @@ def evaluate(params: PreluParams, inputs: list[np.ndarray | None]) -> list[np.nd
     negative_output = fixedpoint.multiply_by_quantized_multiplier(input_value * alpha_value,
                                                                   params.output_multiplier_2, params.output_shift_2)
     # int32 addition as in the reference (wraps only for multipliers near 2**31).
-    output_value = (np.where(input_value >= 0, positive_output, negative_output) + params.output_offset).astype(np.int32)
-    return [fixedpoint.saturate(output_value, np.int8)]
+    output_value = np.where(input_value >= 0, positive_output, negative_output) + params.output_offset
+    return [fixedpoint.saturate(output_value.astype(np.int32), np.int8)]
