@@ -1,4 +1,4 @@
-"""SOFTMAX int8 -> int8 over the last axis, in gemmlowp fixed point as LiteRT's reference kernel.
+"""SOFTMAX int8 -> int8 or int16 over the last axis, in gemmlowp fixed point as LiteRT's reference kernel.
 
 BUILTIN_REF registers ``SoftmaxPrepare/SoftmaxEval<kReference>``, whose int8 path is the integer
 ``reference_ops::Softmax`` (the float-table ``PopulateSoftmaxLookupTable`` path belongs to the
@@ -34,6 +34,11 @@ Where the reference has no result, tinyq raises instead of guessing:
   reaches 512.0, i.e. rows with 512 or more elements at (or within a few steps of) the row
   maximum; tinyq raises ``UnsupportedOpError`` for such an input.
 
+int8 -> int16 output is the same template with OutputT = int16_t: ``exponent = num_bits_over_unit
++ 31 - 16`` and the result offset by -32768 (so the output is in units of 1/65536, zero point
+-32768). The reference checks no output quantization for this pair, and the exponent check can
+never fail (the sum of exps stays below 2**12).
+
 TFLite Micro runs the same ``reference_ops::Softmax`` arithmetic for int8 -> int8 (identical
 outputs on every table tried) and aborts on the same rows.
 """
@@ -50,7 +55,6 @@ from tinyq.ops import OpContext, Plan
 
 SCALED_DIFF_INTEGER_BITS = 5  # kScaledDiffIntegerBits: exp's input is Q5.26
 ACCUMULATION_INTEGER_BITS = 12  # kAccumulationIntegerBits: the sum of exps is Q12.19
-OUTPUT_BITS = 8
 OUTPUT_ZERO_POINT = -128
 OUTPUT_SCALE = np.float32(1.0 / 256)
 OUTPUT_SCALE_TOLERANCE = np.float32(0.001) * np.float32(1.0) / np.float32(256)
@@ -63,14 +67,13 @@ class SoftmaxParams:
     input_multiplier: int
     input_left_shift: int
     diff_min: int
+    output_bits: int  # sizeof(OutputT) * 8: 8 for int8 output, 16 for int16
+    output_dtype: np.dtype
 
 
-def prepare(ctx: OpContext) -> Plan:
-    """Check the output quantization and compute PreprocessSoftmaxScaling's multiplier and diff_min."""
-    operand = ctx.input(0)
+def check_int8_output_quantization(ctx: OpContext) -> None:
+    """int8 output: zero point -128 and scale 1/256 within 0.001/256, as SoftmaxPrepare insists."""
     output = ctx.output(0)
-    if len(operand.shape) < 1:
-        raise ctx.error("SOFTMAX needs an input of rank 1 or more, got a scalar")
     if output.zero_point != OUTPUT_ZERO_POINT:
         raise ctx.error(f"output tensor {output.index} '{output.name}' has zero point {output.zero_point}; int8 "
                         f"SOFTMAX requires output zero point -128 and scale 1/256")
@@ -79,6 +82,18 @@ def prepare(ctx: OpContext) -> Plan:
     if not delta <= OUTPUT_SCALE_TOLERANCE:
         raise ctx.error(f"output tensor {output.index} '{output.name}' has scale {output.scale!r}; int8 SOFTMAX "
                         f"requires output scale 1/256 (within 0.001/256) and zero point -128")
+
+
+def prepare(ctx: OpContext) -> Plan:
+    """Check the output quantization and compute PreprocessSoftmaxScaling's multiplier and diff_min."""
+    operand = ctx.input(0)
+    output = ctx.output(0)
+    if len(operand.shape) < 1:
+        raise ctx.error("SOFTMAX needs an input of rank 1 or more, got a scalar")
+    if output.dtype == np.int8:
+        check_int8_output_quantization(ctx)
+    # int8 -> int16: the reference checks no output quantization and writes units of 2**-16 offset
+    # by -32768 (numeric_limits<int16_t>::min()).
     beta = float(ctx.options.beta)
     real_multiplier = min(beta * operand.scale * float(1 << (31 - SCALED_DIFF_INTEGER_BITS)), float((1 << 31) - 1))
     if not real_multiplier > 1.0:
@@ -89,7 +104,7 @@ def prepare(ctx: OpContext) -> Plan:
     # CalculateInputRadius(5, input_left_shift): floor(31 * 2**26 / 2**shift), exact in double.
     input_radius = (((1 << SCALED_DIFF_INTEGER_BITS) - 1) << (31 - SCALED_DIFF_INTEGER_BITS)) >> input_left_shift
     params = SoftmaxParams(input_multiplier=input_multiplier, input_left_shift=input_left_shift,
-                           diff_min=-input_radius)
+                           diff_min=-input_radius, output_bits=8 * output.dtype.itemsize, output_dtype=output.dtype)
     return Plan(params=params, output_shapes=[operand.shape])
 
 
@@ -97,7 +112,7 @@ def evaluate(params: SoftmaxParams, inputs: list[np.ndarray | None]) -> list[np.
     """reference_ops::Softmax, all rows at once."""
     values = inputs[0]
     if values.size == 0:
-        return [np.empty(values.shape, dtype=np.int8)]
+        return [np.empty(values.shape, dtype=params.output_dtype)]
     rows = values.reshape(-1, values.shape[-1]).astype(np.int64)
     input_diff = rows - rows.max(axis=1, keepdims=True)
     kept = input_diff >= params.diff_min
@@ -110,7 +125,7 @@ def evaluate(params: SoftmaxParams, inputs: list[np.ndarray | None]) -> list[np.
     sum_of_exps = np.where(kept, exp_in_accumulation, 0).sum(axis=1, keepdims=True)
     sum_of_exps = ((sum_of_exps + (1 << 31)) % (1 << 32)) - (1 << 31)
     shifted_scale, num_bits_over_unit = fixedpoint.get_reciprocal(sum_of_exps, ACCUMULATION_INTEGER_BITS)
-    exponent = num_bits_over_unit + 31 - OUTPUT_BITS
+    exponent = num_bits_over_unit + 31 - params.output_bits
     if np.any((exponent < 0) | (exponent > 31)):
         row = int(np.argmax((exponent < 0) | (exponent > 31)))
         raise UnsupportedOpError(
@@ -118,5 +133,6 @@ def evaluate(params: SoftmaxParams, inputs: list[np.ndarray | None]) -> list[np.
             f"row maximum); LiteRT's reference kernel aborts there (TFLITE_CHECK exponent <= 31)")
     unsaturated = fixedpoint.rounding_divide_by_pot(
         fixedpoint.saturating_rounding_doubling_high_mul(shifted_scale, exp_in_0), exponent)
-    output = np.where(kept, unsaturated + OUTPUT_ZERO_POINT, OUTPUT_ZERO_POINT)
-    return [fixedpoint.saturate(output, np.int8).reshape(values.shape)]
+    output_min = int(np.iinfo(params.output_dtype).min)  # numeric_limits<OutputT>::min()
+    output = np.where(kept, unsaturated + output_min, output_min)
+    return [fixedpoint.saturate(output, params.output_dtype).reshape(values.shape)]
