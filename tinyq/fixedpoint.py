@@ -556,3 +556,63 @@ def get_inv_sqrt_quantized_multiplier_exp(x: ArrayLike, reverse_shift: int) -> t
     multiplier = np.where(at_most_one, INT32_MAX, multiplier)
     shift = np.where(at_most_one, 0, shift)
     return multiplier, shift * reverse_shift
+
+
+# --- log for LOG_SOFTMAX ---------------------------------------------------------------------------
+
+# Q0.31 constants of TFLite's log_x_for_x_greater_than_or_equal_to_1_impl (log 2, 2**-1/4, 2**-1/2,
+# 1/4, and the rational approximation's coefficients), each round(value * 2**31).
+_Q0_LOG_2 = 1488522236
+_Q0_SQRT_SQRT_HALF = 1805811301
+_Q0_SQRT_HALF = 1518500250
+_Q0_ONE_QUARTER = 1 << 29
+_Q0_LOG_ALPHA_N = 117049297  # 11/240 * 2**(1/4)
+_Q0_LOG_ALPHA_D = 127690142  # 1/20 * 2**(1/4)
+_Q0_LOG_ALPHA_I = 1057819769  # 2 / 2**(1/4) - 2**(1/4)
+_Q0_LOG_ALPHA_F = 638450708  # 1/4 * 2**(1/4)
+
+
+def _saturating_left_shift_each(values: np.ndarray, exponents: np.ndarray) -> np.ndarray:
+    """``SaturatingRoundingMultiplyByPOTParam`` for per-element exponents >= 0."""
+    return np.clip(values << exponents, INT32_MIN, INT32_MAX)
+
+
+def log_x_for_x_greater_than_or_equal_to_1(x: ArrayLike, input_integer_bits: int,
+                                           output_integer_bits: int) -> np.ndarray:
+    """TFLite ``log_x_for_x_greater_than_or_equal_to_1<output_bits>`` of a FixedPoint<int32, input_bits>.
+
+    Splits x into 2**z * r with r near 1 (two candidate splits, the better kept), and evaluates
+    log(r) by a rational approximation in Q0.31; the result is accumulated with one extra integer
+    bit and rescaled to ``output_integer_bits``. gemmlowp ``+``/``-`` wrap in int32, ``*`` is
+    SaturatingRoundingDoublingHighMul.
+    """
+    accum_bits = output_integer_bits + 1
+    srdhm = saturating_rounding_doubling_high_mul
+    z_a = _as_int64(x)
+    shifted_quarter = rescale(_Q0_ONE_QUARTER, 0, accum_bits)
+    z_a_headroom_plus_1 = count_leading_zeros(z_a)
+    r_a_tmp = _saturating_left_shift_each(z_a, z_a_headroom_plus_1 - 1)
+    r_a_raw = np.clip(srdhm(r_a_tmp, _Q0_SQRT_HALF) << 1, INT32_MIN, INT32_MAX)
+    z_a_pow_2_adj = np.clip(
+        _saturating_left_shift_each(input_integer_bits - z_a_headroom_plus_1, np.int64(31 - accum_bits))
+        + shifted_quarter, INT32_MIN, INT32_MAX)  # SaturatingAddNonGemmlowp
+    z_b = srdhm(z_a, _Q0_SQRT_HALF)
+    z_b_headroom = count_leading_zeros(z_b) - 1
+    r_b_raw = _saturating_left_shift_each(z_a, z_b_headroom)
+    z_b_pow_2_adj = np.clip(
+        _saturating_left_shift_each(input_integer_bits - z_b_headroom, np.int64(31 - accum_bits))
+        - shifted_quarter, INT32_MIN, INT32_MAX)  # SaturatingSub
+    r = np.minimum(r_a_raw, r_b_raw)
+    z_pow_2_adj = np.maximum(z_a_pow_2_adj, z_b_pow_2_adj)
+
+    p = _rounding_half_sum(r, _Q0_SQRT_SQRT_HALF)
+    q = _wrap_int32(r - _Q0_SQRT_SQRT_HALF)
+    q = _wrap_int32(q + q)
+    common_sq = srdhm(q, q)
+    num = _wrap_int32(srdhm(q, r) + srdhm(srdhm(q, common_sq), _Q0_LOG_ALPHA_N))
+    inner = _wrap_int32(_wrap_int32(_Q0_LOG_ALPHA_I + q) + srdhm(_Q0_LOG_ALPHA_D, common_sq))
+    denom_minus_one_0 = _wrap_int32(srdhm(p, inner) + srdhm(_Q0_LOG_ALPHA_F, q))
+    recip_denom = one_over_one_plus_x_for_x_in_0_1(denom_minus_one_0)
+    num_scaled = rescale(num, 0, accum_bits)
+    total = _wrap_int32(srdhm(z_pow_2_adj, _Q0_LOG_2) + srdhm(num_scaled, recip_denom))
+    return rescale(total, accum_bits, output_integer_bits)

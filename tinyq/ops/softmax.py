@@ -71,6 +71,19 @@ class SoftmaxParams:
     output_dtype: np.dtype
 
 
+def preprocess_softmax_scaling(ctx: OpContext, beta: float, input_scale: float) -> tuple[int, int, int]:
+    """``PreprocessSoftmaxScaling`` (5 integer bits) and ``-CalculateInputRadius``: (multiplier, left shift, diff_min)."""
+    real_multiplier = min(beta * input_scale * float(1 << (31 - SCALED_DIFF_INTEGER_BITS)), float((1 << 31) - 1))
+    if not real_multiplier > 1.0:
+        raise ctx.unsupported(f"beta {beta!r} times input scale {input_scale!r} is {beta * input_scale!r}; "
+                              f"LiteRT's reference kernel aborts unless it exceeds 2**-26 "
+                              f"(QuantizeMultiplierGreaterThanOne in PreprocessSoftmaxScaling)")
+    input_multiplier, input_left_shift = fixedpoint.quantize_multiplier_greater_than_one(real_multiplier)
+    # CalculateInputRadius(5, input_left_shift): floor(31 * 2**26 / 2**shift), exact in double.
+    input_radius = (((1 << SCALED_DIFF_INTEGER_BITS) - 1) << (31 - SCALED_DIFF_INTEGER_BITS)) >> input_left_shift
+    return input_multiplier, input_left_shift, -input_radius
+
+
 def check_int8_output_quantization(ctx: OpContext) -> None:
     """int8 output: zero point -128 and scale 1/256 within 0.001/256, as SoftmaxPrepare insists."""
     output = ctx.output(0)
@@ -94,17 +107,10 @@ def prepare(ctx: OpContext) -> Plan:
         check_int8_output_quantization(ctx)
     # int8 -> int16: the reference checks no output quantization and writes units of 2**-16 offset
     # by -32768 (numeric_limits<int16_t>::min()).
-    beta = float(ctx.options.beta)
-    real_multiplier = min(beta * operand.scale * float(1 << (31 - SCALED_DIFF_INTEGER_BITS)), float((1 << 31) - 1))
-    if not real_multiplier > 1.0:
-        raise ctx.unsupported(f"beta {beta!r} times input scale {operand.scale!r} is {beta * operand.scale!r}; "
-                              f"LiteRT's reference kernel aborts unless it exceeds 2**-26 "
-                              f"(QuantizeMultiplierGreaterThanOne in PreprocessSoftmaxScaling)")
-    input_multiplier, input_left_shift = fixedpoint.quantize_multiplier_greater_than_one(real_multiplier)
-    # CalculateInputRadius(5, input_left_shift): floor(31 * 2**26 / 2**shift), exact in double.
-    input_radius = (((1 << SCALED_DIFF_INTEGER_BITS) - 1) << (31 - SCALED_DIFF_INTEGER_BITS)) >> input_left_shift
+    input_multiplier, input_left_shift, diff_min = preprocess_softmax_scaling(ctx, float(ctx.options.beta),
+                                                                              operand.scale)
     params = SoftmaxParams(input_multiplier=input_multiplier, input_left_shift=input_left_shift,
-                           diff_min=-input_radius, output_bits=8 * output.dtype.itemsize, output_dtype=output.dtype)
+                           diff_min=diff_min, output_bits=8 * output.dtype.itemsize, output_dtype=output.dtype)
     return Plan(params=params, output_shapes=[operand.shape])
 
 
