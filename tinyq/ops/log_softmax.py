@@ -24,7 +24,7 @@ import numpy as np
 
 from tinyq import fixedpoint
 from tinyq.ops import OpContext, Plan
-from tinyq.ops.softmax import SCALED_DIFF_INTEGER_BITS, ACCUMULATION_INTEGER_BITS, preprocess_softmax_scaling
+from tinyq.ops.softmax import ACCUMULATION_INTEGER_BITS, SCALED_DIFF_INTEGER_BITS, exp_sums, preprocess_softmax_scaling
 
 OUTPUT_INTEGER_BITS = 4
 OUTPUT_ZERO_POINT = 127
@@ -64,15 +64,11 @@ def evaluate(params: LogSoftmaxParams, inputs: list[np.ndarray | None]) -> list[
     values = inputs[0]
     if values.size == 0:
         return [np.empty(values.shape, dtype=np.int8)]
-    rows = values.reshape(-1, values.shape[-1]).astype(np.int64)
-    input_diff = rows - rows.max(axis=1, keepdims=True)
-    kept = input_diff >= params.diff_min
-    diff_q5 = fixedpoint.multiply_by_quantized_multiplier(input_diff, params.input_multiplier,
+    input_diff, kept, _, sum_of_exps = exp_sums(values, params.input_multiplier, params.input_left_shift,
+                                                params.diff_min)
+    # MultiplyByQuantizedMultiplier of every difference; only kept ones can reach the output below.
+    diff_q5 = fixedpoint.multiply_by_quantized_multiplier(np.where(kept, input_diff, 0), params.input_multiplier,
                                                           params.input_left_shift)
-    exp_in_0 = fixedpoint.exp_on_negative_values(np.where(kept, diff_q5, 0), SCALED_DIFF_INTEGER_BITS)
-    exp_in_q12 = fixedpoint.rescale(exp_in_0, 0, ACCUMULATION_INTEGER_BITS)
-    sum_of_exps = np.where(kept, exp_in_q12, 0).sum(axis=1, keepdims=True)
-    sum_of_exps = ((sum_of_exps + (1 << 31)) % (1 << 32)) - (1 << 31)  # FixedPoint + wraps in int32
     log_sum_q5 = fixedpoint.log_x_for_x_greater_than_or_equal_to_1(sum_of_exps, ACCUMULATION_INTEGER_BITS,
                                                                     SCALED_DIFF_INTEGER_BITS)
     shifted_log_sum = log_sum_q5 + fixedpoint.INT32_MIN  # cannot overflow: log_sum_q5 >= 0

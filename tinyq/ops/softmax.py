@@ -114,22 +114,35 @@ def prepare(ctx: OpContext) -> Plan:
     return Plan(params=params, output_shapes=[operand.shape])
 
 
+def exp_sums(values: np.ndarray, input_multiplier: int, input_left_shift: int,
+             diff_min: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The part SOFTMAX and LOG_SOFTMAX share, per row of the last axis.
+
+    Returns ``input_diff = q - max(row)``, ``kept = input_diff >= diff_min``, ``exp_in_0`` (Q0.31
+    exp of the Q5.26-rescaled difference, for kept elements) and the row's Q12.19 ``sum_of_exps``
+    (int32 additions, wrapped as the reference's FixedPoint operator+).
+    """
+    rows = values.reshape(-1, values.shape[-1]).astype(np.int64)
+    input_diff = rows - rows.max(axis=1, keepdims=True)
+    kept = input_diff >= diff_min
+    # Differences below diff_min are never rescaled in the reference; give them 0 here and mask later.
+    # (With its non-negative shift, MultiplyByQuantizedMultiplier equals the GreaterThanOne variant.)
+    scaled_diff = fixedpoint.multiply_by_quantized_multiplier_greater_than_one(
+        np.where(kept, input_diff, 0), input_multiplier, input_left_shift)
+    exp_in_0 = fixedpoint.exp_on_negative_values(scaled_diff, SCALED_DIFF_INTEGER_BITS)
+    exp_in_accumulation = fixedpoint.rescale(exp_in_0, 0, ACCUMULATION_INTEGER_BITS)
+    sum_of_exps = np.where(kept, exp_in_accumulation, 0).sum(axis=1, keepdims=True)
+    sum_of_exps = ((sum_of_exps + (1 << 31)) % (1 << 32)) - (1 << 31)
+    return input_diff, kept, exp_in_0, sum_of_exps
+
+
 def evaluate(params: SoftmaxParams, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
     """reference_ops::Softmax, all rows at once."""
     values = inputs[0]
     if values.size == 0:
         return [np.empty(values.shape, dtype=params.output_dtype)]
-    rows = values.reshape(-1, values.shape[-1]).astype(np.int64)
-    input_diff = rows - rows.max(axis=1, keepdims=True)
-    kept = input_diff >= params.diff_min
-    # Differences below diff_min are never rescaled in the reference; give them 0 here and mask later.
-    scaled_diff = fixedpoint.multiply_by_quantized_multiplier_greater_than_one(
-        np.where(kept, input_diff, 0), params.input_multiplier, params.input_left_shift)
-    exp_in_0 = fixedpoint.exp_on_negative_values(scaled_diff, SCALED_DIFF_INTEGER_BITS)
-    exp_in_accumulation = fixedpoint.rescale(exp_in_0, 0, ACCUMULATION_INTEGER_BITS)
-    # The reference adds in int32 (FixedPoint operator+), so wrap the total as it would.
-    sum_of_exps = np.where(kept, exp_in_accumulation, 0).sum(axis=1, keepdims=True)
-    sum_of_exps = ((sum_of_exps + (1 << 31)) % (1 << 32)) - (1 << 31)
+    _, kept, exp_in_0, sum_of_exps = exp_sums(values, params.input_multiplier, params.input_left_shift,
+                                              params.diff_min)
     shifted_scale, num_bits_over_unit = fixedpoint.get_reciprocal(sum_of_exps, ACCUMULATION_INTEGER_BITS)
     exponent = num_bits_over_unit + 31 - params.output_bits
     if np.any((exponent < 0) | (exponent > 31)):
