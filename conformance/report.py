@@ -29,6 +29,21 @@ def _op_rows(report: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
+def _target_rows(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """One row per op and dtype: for each numerics target, tinyq[target] = its oracle on how many cases."""
+    targets = list(report["summary"]["targets"])
+    header = ["op", "dtype"]
+    for target in targets:
+        header += [f"{target}:compared", "exact", "oracle!=ref", "exact there"]
+    rows = []
+    keys = ("compared", "exact", "oracle_differs", "exact_where_oracle_differs")
+    for op, per_dtype in sorted(report["ops"].items()):
+        for dtype, entry in per_dtype.items():
+            rows.append([op, dtype, *(str(entry["targets"][t][k]) for t in targets for k in keys)])
+    rows.append(["all", "", *(str(report["summary"]["targets"][t][k]) for t in targets for k in keys)])
+    return header, rows
+
+
 def _notes(report: dict[str, Any]) -> list[str]:
     """Failures, errors, known defects and oracle disagreements, one line each with an example."""
     failures, errors, defects, disagreements = [], [], [], []
@@ -73,6 +88,16 @@ def render(report: dict[str, Any]) -> str:
     lines.append("(=oracle: cases where tinyq's outputs equal the oracle's in dtype, shape and every element; "
                  "known-defect and errored cases are never counted)")
     lines += _notes(report)
+    if "targets" in report["summary"]:
+        header, rows = _target_rows(report)
+        lines += ["", "Numerics targets: tinyq.Interpreter(numerics=T) against T's own runtime (tflm = TFLite Micro, "
+                      "xnnpack = LiteRT default path); compared = cases that runtime ran, oracle!=ref = cases where "
+                      "it differs from litert-ref, exact there = tinyq[T] equal to it on those:", *_table(header, rows)]
+        for op, per_dtype in sorted(report["ops"].items()):
+            for dtype, entry in per_dtype.items():
+                for kind, examples in entry["examples"].items():
+                    if kind.startswith("tinyq["):
+                        lines.append(f"  {op} {dtype}: {kind}, e.g. {examples[0]}")
     if report.get("without_generator"):
         lines += ["", "Ops in tinyq's catalogue without a case generator yet:",
                   textwrap.fill(", ".join(report["without_generator"]), 110, initial_indent="  ",
@@ -95,4 +120,8 @@ def render(report: dict[str, Any]) -> str:
     lines += ["", f"{verdict}: {summary['cases']} cases, {summary['failures']} failures, {summary['errors']} errors, "
                   f"{summary['known_defects']} known reference defects; "
                   f"models not bit-exact: {', '.join(summary['models_not_bit_exact']) or 'none'}"]
+    for target, tally in summary.get("targets", {}).items():
+        lines.append(f"numerics={target}: equal to its runtime on {tally['exact']} of {tally['compared']} cases it ran "
+                     f"({tally['exact_where_oracle_differs']} of the {tally['oracle_differs']} where it differs from "
+                     f"litert-ref)")
     return "\n".join(lines)

@@ -7,7 +7,9 @@ them is recorded instead of ending the run. A case's verdict:
 
 * ``defect``: the generator's ``reference_defect`` names a known LiteRT bug for it (tinyq is then
   compared with tflm, and the case is never a pass);
-* ``error``: LiteRT BUILTIN_REF raised or crashed (the case is broken; never a pass);
+* ``error``: LiteRT BUILTIN_REF raised or crashed (the case is broken; never a pass), except on a
+  case the generator marks ``params["expect_error"]`` (an out-of-range index, ...): there the
+  reference must fail and tinyq must raise :class:`tinyq.InvokeError`, else the case fails;
 * ``fail``: tinyq raised or its outputs differ from BUILTIN_REF's in dtype, shape or any element;
 * ``pass``: otherwise.
 
@@ -42,6 +44,8 @@ from tools.oracles import oracle_versions
 
 REFERENCE = "litert-ref"
 ORACLES = ("litert-ref", "tflm", "litert")
+# tinyq's other numerics targets (``tinyq.Interpreter(numerics=...)``) and the oracle each must equal.
+TARGETS = {"tflm": "tflm", "xnnpack": "litert"}
 # Error messages kept per op and dtype in the report (the count is always complete).
 MAX_EXAMPLES = 3
 
@@ -57,9 +61,20 @@ def versions() -> dict[str, str]:
             "litert": packages["ai-edge-litert"]}
 
 
-def run_tinyq(model: bytes, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """tinyq's outputs for one invocation."""
-    return tinyq.load(model).run(*inputs)
+def run_tinyq(model: bytes, inputs: Sequence[np.ndarray], numerics: str = "litert-ref") -> list[np.ndarray]:
+    """tinyq's outputs for one invocation (with the arithmetic of ``numerics``)."""
+    return tinyq.load(model, numerics=numerics).run(*inputs)
+
+
+def target_run(target: str) -> str:
+    """The name of tinyq's run for a numerics target in a case's outputs, e.g. ``tinyq[tflm]``."""
+    return f"tinyq[{target}]"
+
+
+def run_tinyq_targets(model: bytes, inputs: Sequence[np.ndarray], oracles: Sequence[str]) -> dict[str, Outputs]:
+    """tinyq's outputs under each numerics target whose oracle is among ``oracles``."""
+    return {target_run(target): capture(functools.partial(run_tinyq, numerics=target), model, list(inputs))
+            for target, oracle in TARGETS.items() if oracle in oracles}
 
 
 def first_difference(expected: Sequence[np.ndarray], actual: Sequence[np.ndarray]) -> dict[str, Any] | None:
@@ -120,6 +135,10 @@ class CaseResult:
         """``defect``, ``error``, ``fail`` or ``pass`` (see the module docstring)."""
         if self.defect is not None:
             return "defect"
+        if self.case.params.get("expect_error"):
+            tinyq_output = self.outputs["tinyq"]
+            rejected = isinstance(tinyq_output, str) and tinyq_output.startswith("InvokeError")
+            return "pass" if isinstance(self.outputs[REFERENCE], str) and rejected else "fail"
         if isinstance(self.outputs[REFERENCE], str):
             return "error"
         return "pass" if self.compare(REFERENCE) is None else "fail"
@@ -128,6 +147,7 @@ class CaseResult:
 def run_case(case: Case, generator: ModuleType | None = None, oracles: Sequence[str] = tuple(ORACLES)) -> CaseResult:
     """Run a case on tinyq and the given oracles; ``generator`` supplies ``reference_defect``."""
     outputs: dict[str, Outputs] = {"tinyq": capture(run_tinyq, case.model, case.inputs)}
+    outputs.update(run_tinyq_targets(case.model, case.inputs, oracles))
     outputs.update(_oracle_process.run(case.model, case.inputs, oracles))
     known_defect = getattr(generator, "reference_defect", None)
     return CaseResult(case, outputs, known_defect(case) if known_defect else None)
@@ -152,6 +172,9 @@ class OpResult:
     examples: dict[str, list[str]] = field(default_factory=dict)  # kind -> a few one-line descriptions
     failure_case: str | None = None
     seconds: float = 0.0
+    # Per numerics target: "compared" (its oracle ran), "exact" (tinyq[target] equal to it),
+    # "oracle_differs" (the oracle differs from litert-ref) and "exact_where_oracle_differs".
+    targets: dict[str, Counter[str]] = field(default_factory=lambda: {t: Counter() for t in TARGETS})
 
     def note(self, kind: str, text: str) -> None:
         """Keep a few example descriptions per kind."""
@@ -159,9 +182,28 @@ class OpResult:
         if len(kept) < MAX_EXAMPLES:
             kept.append(text)
 
+    def add_targets(self, result: CaseResult) -> None:
+        """Tally each numerics target against its own oracle (defect cases included: the oracle is the judge)."""
+        described = result.case.describe()
+        for target, oracle in TARGETS.items():
+            run = target_run(target)
+            if run not in result.outputs or isinstance(result.outputs[oracle], str):
+                continue
+            tally = self.targets[target]
+            tally["compared"] += 1
+            exact = result.compare(oracle, run) is None
+            tally["exact"] += exact
+            if not exact:
+                self.note(f"{run} differs from {oracle}",
+                          f"{described}: {difference_text(result.compare(oracle, run), oracle, run)}")
+            if not isinstance(result.outputs[REFERENCE], str) and result.compare(REFERENCE, oracle) is not None:
+                tally["oracle_differs"] += 1
+                tally["exact_where_oracle_differs"] += exact
+
     def add(self, result: CaseResult) -> None:
         """Tally one generated case."""
         self.cases += 1
+        self.add_targets(result)
         verdict = result.verdict
         described = result.case.describe()
         if verdict == "defect":
@@ -200,6 +242,9 @@ class OpResult:
             "disagree_with_litert_ref": {o: self.disagree_with_reference[o] for o in ORACLES if o != REFERENCE},
             "examples": self.examples,
             "failure_case": self.failure_case,
+            "targets": {target: {key: tally[key] for key in ("compared", "exact", "oracle_differs",
+                                                              "exact_where_oracle_differs")}
+                        for target, tally in self.targets.items()},
             "seconds": round(self.seconds, 2),
         }
 
@@ -320,10 +365,13 @@ def run_model(path: Path, name: str, seed: int, runs: int = 3) -> dict[str, str]
     for _ in range(runs):
         inputs = random_inputs(model, rng)
         outputs = {"tinyq": capture(run_tinyq, model, inputs)}
+        outputs.update(run_tinyq_targets(model, inputs, ORACLES))
         outputs.update(_oracle_process.run(model, inputs, ORACLES))
         results.append(CaseResult(Case("model", "", {"file": name}, model, inputs), outputs))
     parts, status = [], "bit-exact"
-    for first, second in (("tinyq", REFERENCE), ("tflm", REFERENCE), ("litert", REFERENCE)):
+    pairs = [("tinyq", REFERENCE), ("tflm", REFERENCE), ("litert", REFERENCE),
+             *((target_run(target), oracle) for target, oracle in TARGETS.items())]
+    for first, second in pairs:
         differences = [d for d in (r.compare(second, first) for r in results) if d is not None]
         parts.append(f"{first} = {second} on {runs - len(differences)}/{runs}" + (
             f" ({difference_text(differences[0], second, first)})" if differences else ""))
@@ -415,6 +463,9 @@ def run_suite(ops: Sequence[str] | None = None, cases: int = 50, seed: int = 0, 
         "errors": sum(r["errors"] for r in rows),
         "known_defects": sum(r["known_defects"]["cases"] for r in rows),
         "models_not_bit_exact": sorted(k for k, v in report["models"].items() if v["status"] in ("mismatch", "error")),
+        "targets": {target: {key: sum(r["targets"][target][key] for r in rows)
+                             for key in ("compared", "exact", "oracle_differs", "exact_where_oracle_differs")}
+                    for target in TARGETS},
     }
     summary = report["summary"]
     summary["passed"] = not (summary["failures"] or summary["errors"] or summary["models_not_bit_exact"])

@@ -682,3 +682,40 @@ def test_get_reciprocal_of_softmax_sum() -> None:
     assert int(num_bits_over_unit) == 0
     assert int(shifted_scale) == ref_one_over_one_plus_x(0)
     assert abs(int(shifted_scale) - INT32_MAX) < 8
+
+
+# --- rounding_mode: a TFLITE_SINGLE_ROUNDING build -----------------------------------------------
+
+@PROPERTY
+@given(int32_lists, multipliers, single_shifts)
+def test_rounding_mode_single_switches_every_multiply_by_quantized_multiplier(values: list[int], multiplier: int,
+                                                                             shift: int) -> None:
+    """Under rounding_mode("single") the default form and the SmallerThanOneExp/GreaterThanOne forms all
+    follow the single-rounding definition; outside the block they are double-rounding again."""
+    array = np.array(values)
+    expected = [ref_mbqm_single(v, multiplier, shift) for v in values]
+    with fp.rounding_mode("single"):
+        assert fp.current_rounding() == "single"
+        assert_elementwise(fp.multiply_by_quantized_multiplier(array, multiplier, shift), expected)
+        if shift <= 0:
+            assert_elementwise(fp.multiply_by_quantized_multiplier_smaller_than_one(array, multiplier, shift),
+                               expected)
+        else:
+            assert_elementwise(fp.multiply_by_quantized_multiplier_greater_than_one(array, multiplier, shift),
+                               expected)
+        # An explicit argument still wins over the mode.
+        assert_elementwise(fp.multiply_by_quantized_multiplier(array, multiplier, shift, rounding="double"),
+                           [ref_mbqm_double(v, multiplier, shift) for v in values])
+    assert fp.current_rounding() == "double"
+    assert_elementwise(fp.multiply_by_quantized_multiplier(array, multiplier, shift),
+                       [ref_mbqm_double(v, multiplier, shift) for v in values])
+
+
+def test_rounding_mode_rejects_unknown_names_and_restores_on_error() -> None:
+    with pytest.raises(ValueError, match="unknown rounding"):
+        with fp.rounding_mode("nearest"):
+            pass
+    with pytest.raises(RuntimeError):
+        with fp.rounding_mode("single"):
+            raise RuntimeError("inside")
+    assert fp.current_rounding() == "double"

@@ -7,11 +7,11 @@ Integer outputs equal the official LiteRT reference kernels element for element.
     >>> interpreter = tinyq.Interpreter(model_path="model.tflite")  # LiteRT-compatible API
 """
 
-from tinyq.errors import InputError, ModelError, TinyqError, UnsupportedOpError
+from tinyq.errors import InputError, InvokeError, ModelError, TinyqError, UnsupportedOpError
 from tinyq.interpreter import Interpreter, SignatureRunner, load, random_inputs
 from tinyq.model import Model, parse_model
 
 __version__ = "0.1.0"
 
 __all__ = ["Interpreter", "SignatureRunner", "load", "random_inputs", "parse_model", "Model", "TinyqError", "ModelError",
-           "UnsupportedOpError", "InputError", "__version__"]
+           "UnsupportedOpError", "InputError", "InvokeError", "__version__"]

@@ -1,4 +1,5 @@
-"""The ``tinyq`` command line: run, inspect, list supported ops; conformance and check (source checkout)."""
+"""The ``tinyq`` command line: run, inspect, list supported ops; trace, compare and vectors for hardware
+bring-up; conformance and check (source checkout)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,13 @@ import numpy as np
 import tflite
 
 from tinyq.catalog import CATALOG
+from tinyq.compare import RUNTIMES, compare, describe_against, dump_inputs, load_dump, runtime_tensors
 from tinyq.errors import InputError, TinyqError
 from tinyq.fixedpoint import round_half_away_from_zero, saturate
 from tinyq.interpreter import Interpreter, random_inputs
 from tinyq.model import Tensor, describe_quantization
+from tinyq.trace import Tracer
+from tinyq.vectors import FORMATS, write_vectors
 
 DEFAULT_MODEL = "default_model.tflite"
 DEFAULT_INPUTS = "default_inputs.npz"
@@ -242,6 +246,91 @@ def _cmd_ops(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- trace, compare, vectors (hardware bring-up) -----------------------------------------------
+
+def _bring_up_inputs(args: argparse.Namespace, interpreter: Interpreter) -> tuple[list[np.ndarray], str]:
+    """The model inputs from --input files or --random SEED (default seed 0), and where they came from."""
+    details = interpreter.get_input_details()
+    if args.input:
+        return _load_inputs(args.input, details), ", ".join(args.input)
+    seed = 0 if args.random is None else args.random
+    return random_inputs(details, np.random.default_rng(seed)), f"random, seed {seed}"
+
+
+def _overrides(texts: list[str] | None) -> dict[str, np.ndarray]:
+    """``--override TENSOR=FILE.npy`` options (TENSOR: an index or a name) as {TENSOR: array}."""
+    overrides: dict[str, np.ndarray] = {}
+    for text in texts or []:
+        tensor, separator, path = text.rpartition("=")
+        if not separator or not tensor or not path:
+            raise InputError(f"--override {text!r}: expected TENSOR=FILE.npy (TENSOR: a tensor index or name)")
+        try:
+            overrides[tensor] = np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise InputError(f"--override {text!r}: cannot read {path}: {exc}") from None
+    return overrides
+
+
+def _cmd_trace(args: argparse.Namespace) -> int:
+    tracer = Tracer(args.model)
+    inputs, origin = _bring_up_inputs(args, tracer.interpreter)
+    result = tracer.run(inputs, overrides=_overrides(args.override))
+    index_path = result.save(args.out, internals=args.internals)
+    written = sum(1 for v in result.values if v is not None)
+    print(f"model: {args.model}")
+    print(f"inputs: {origin}")
+    if result.overrides:
+        print("overridden: " + ", ".join(f"t{i} '{result.tensors[i].name}'" for i in sorted(result.overrides)))
+    with_internals = sum(1 for op in result.ops if op.has_internals) if args.internals else 0
+    print(f"traced {len(result.ops)} operators; wrote {written} tensors as <index>.npy"
+          + (f", the internals of {with_internals} operators under internals/" if args.internals else "")
+          + f" and {index_path}")
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    tracer = Tracer(args.model)
+    subgraph = tracer.subgraph
+    dump = None
+    if args.against not in RUNTIMES:
+        dump, ignored = load_dump(args.against, subgraph, tracer.program.shapes)
+        if ignored:
+            print(f"note: {len(ignored)} files in {args.against} match no tensor and are ignored: "
+                  + ", ".join(ignored[:5]) + (" ..." if len(ignored) > 5 else ""))
+    if dump is not None and not args.input and args.random is None and dump_inputs(dump, subgraph) is not None:
+        inputs, origin = dump_inputs(dump, subgraph), f"the graph inputs found in {args.against}"
+    else:
+        inputs, origin = _bring_up_inputs(args, tracer.interpreter)
+    overrides = _overrides(args.override)
+    result = tracer.run(inputs, overrides=overrides)
+    print(f"model: {args.model}")
+    print(f"inputs: {origin}")
+    if overrides:
+        print("tinyq runs with overridden tensors: " + ", ".join(
+            f"t{i} '{result.tensors[i].name}'" for i in sorted(result.overrides))
+            + ("" if dump is not None else f" ({args.against} runs without them)"))
+    if dump is None:
+        model = Path(args.model).read_bytes()
+        dump = runtime_tensors(args.against, model, inputs, subgraph)
+    print(f"against: {describe_against(args.against)}")
+    comparison = compare(result, dump, args.against)
+    print("\n".join(comparison.report()))
+    return 0 if comparison.matched else 1
+
+
+def _cmd_vectors(args: argparse.Namespace) -> int:
+    tracer = Tracer(args.model)
+    inputs, origin = _bring_up_inputs(args, tracer.interpreter)
+    result = tracer.run(inputs, overrides=_overrides(args.override))
+    manifest = write_vectors(result, args.out, args.format, internals=args.internals, model=args.model,
+                             origin=origin)
+    print(f"model: {args.model}")
+    print(f"inputs: {origin}")
+    print(f"wrote {args.format} test vectors of {len(result.ops)} operators to {args.out} "
+          f"({manifest.name}, README.md)")
+    return 0
+
+
 def _conformance_runner() -> ModuleType:
     """``conformance.runner`` from the source checkout this tinyq was imported from."""
     # conformance/ and tools/ are not installed with the package: they sit beside tinyq/ in a checkout.
@@ -305,6 +394,53 @@ def build_parser() -> argparse.ArgumentParser:
 
     ops = commands.add_parser("ops", help="list the supported ops and dtype combinations")
     ops.set_defaults(handler=_cmd_ops)
+
+    def add_input_options(command: argparse.ArgumentParser) -> None:
+        command.add_argument("model", help=".tflite file")
+        command.add_argument("--input", action="append", metavar="FILE",
+                             help=".npy (one per model input, in order) or .npz (keyed by input name)")
+        command.add_argument("--random", type=int, metavar="SEED",
+                             help="random inputs over the whole dtype range (default: seed 0)")
+        command.add_argument("--override", action="append", metavar="TENSOR=FILE.npy",
+                             help="replace a tensor (index or name) with the array in FILE.npy as soon as it is "
+                                  "computed; the rest of the graph runs from it (repeatable)")
+
+    trace = commands.add_parser(
+        "trace", help="write every tensor of a run (and optionally each op's integer pipeline) as .npy",
+        description="Run MODEL once and write every tensor as DIR/<tensor index>.npy, with DIR/index.json giving "
+                    "each tensor's index, name, shape, dtype, scale, zero point and the operator that produced it. "
+                    "--internals adds, for convolutions, FULLY_CONNECTED, BATCH_MATMUL, ADD, SUB and MUL, the int32 "
+                    "accumulators, values after bias, requantized values before the activation clamp and the "
+                    "multipliers and shifts, and for table ops the table, under DIR/internals/.")
+    add_input_options(trace)
+    trace.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    trace.add_argument("--internals", action="store_true", help="also write each operator's integer pipeline")
+    trace.set_defaults(handler=_cmd_trace)
+
+    compare_command = commands.add_parser(
+        "compare", help="find the first operator where another implementation (or a device dump) differs",
+        description="Run MODEL on tinyq and compare every tensor with AGAINST: litert-ref (LiteRT BUILTIN_REF, "
+                    "every tensor), litert (LiteRT's default path), tflm (TFLite Micro, outputs only) or a directory "
+                    "of .npy files named <tensor index>.npy or <tensor name>.npy ('/' in names replaced by '_'), "
+                    "e.g. a device dump. Reports the first differing operator in execution order, how many and "
+                    "which elements differ, and explains the first one from tinyq's integer pipeline. Without "
+                    "--input/--random, a directory's graph inputs are used when it holds them all. Exit status 0 "
+                    "when everything compared matches, 1 otherwise.")
+    add_input_options(compare_command)
+    compare_command.add_argument("--against", required=True, metavar="litert-ref|litert|tflm|DIR",
+                                 help="what to compare with")
+    compare_command.set_defaults(handler=_cmd_compare)
+
+    vectors = commands.add_parser(
+        "vectors", help="export per-operator test vectors (npz, C headers or $readmemh hex)",
+        description="Run MODEL once and write, for every operator, its inputs, outputs and constants (weights, "
+                    "bias, multipliers, shifts, zero points, activation range, tables) into DIR as .npz files, C "
+                    "headers or $readmemh hex files, with manifest.json and a README.md describing them.")
+    add_input_options(vectors)
+    vectors.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    vectors.add_argument("--format", required=True, choices=FORMATS, help="npz, c (C headers) or hex ($readmemh)")
+    vectors.add_argument("--internals", action="store_true", help="also write each operator's integer pipeline")
+    vectors.set_defaults(handler=_cmd_vectors)
 
     conformance = commands.add_parser(
         "conformance", help="prove every op bit-exact against the official interpreters (source checkout)",

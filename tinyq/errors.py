@@ -8,11 +8,7 @@ from __future__ import annotations
 
 
 class TinyqError(Exception):
-    """Base class of every error tinyq raises on purpose."""
-
-
-class ModelError(TinyqError, ValueError):
-    """The model file is malformed or inconsistent (bad flatbuffer, index out of range, ...).
+    """Base class of every error tinyq raises on purpose.
 
     ``where`` is filled in once, by the code that knows the location (for example
     "subgraph 0, operator 3 (CONV_2D)"), and prefixed to the message.
@@ -23,11 +19,15 @@ class ModelError(TinyqError, ValueError):
         self.where = where
         super().__init__(f"{where}: {message}" if where else message)
 
-    def located(self, where: str) -> ModelError:
+    def located(self, where: str) -> TinyqError:
         """Return the same error with ``where`` set, unless it already has a location."""
         if self.where is not None:
             return self
         return type(self)(self.message, where)
+
+
+class ModelError(TinyqError, ValueError):
+    """The model file is malformed or inconsistent (bad flatbuffer, index out of range, ...)."""
 
 
 class UnsupportedOpError(ModelError):
@@ -36,3 +36,8 @@ class UnsupportedOpError(ModelError):
 
 class InputError(TinyqError, ValueError):
     """A caller passed a tensor of the wrong dtype or shape, or an unknown tensor index or name."""
+
+
+class InvokeError(TinyqError, ValueError):
+    """A value met while running cannot be used by the op: an index tensor out of range, a
+    data-dependent shape that is invalid, ... LiteRT's ``Invoke`` fails on the same input."""

@@ -21,6 +21,10 @@ Shift counts for which the C++ would be undefined raise ``ValueError`` instead o
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from typing import Iterator
+
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
@@ -209,9 +213,38 @@ def _rounding_half_sum(a: np.ndarray, b: ArrayLike) -> np.ndarray:
 # MultiplyByQuantizedMultiplier
 # ---------------------------------------------------------------------------------------------
 
+ROUNDINGS = ("double", "single")
+# The build-wide rounding of MultiplyByQuantizedMultiplier (TFLITE_SINGLE_ROUNDING or not), as the
+# interpreter sets it for the Prepare and Eval of one program (``Interpreter(rounding=...)``).
+_ROUNDING: contextvars.ContextVar[str] = contextvars.ContextVar("tinyq_rounding", default="double")
+
+
+@contextlib.contextmanager
+def rounding_mode(rounding: str) -> Iterator[None]:
+    """Within the block, every MultiplyByQuantizedMultiplier variant rounds as ``rounding``.
+
+    ``"double"`` is every shipped LiteRT/TFLM build; ``"single"`` is a ``TFLITE_SINGLE_ROUNDING``
+    build, where ``MultiplyByQuantizedMultiplierSmallerThanOneExp`` and ``...GreaterThanOne`` are
+    also the single-rounding ``MultiplyByQuantizedMultiplier``.
+    """
+    if rounding not in ROUNDINGS:
+        raise ValueError(f"unknown rounding {rounding!r}; expected one of {', '.join(ROUNDINGS)}")
+    token = _ROUNDING.set(rounding)
+    try:
+        yield
+    finally:
+        _ROUNDING.reset(token)
+
+
+def current_rounding() -> str:
+    """The rounding :func:`rounding_mode` set (``"double"`` outside any block)."""
+    return _ROUNDING.get()
+
 def multiply_by_quantized_multiplier(x: ArrayLike, multiplier: ArrayLike, shift: ArrayLike, *,
-                                     rounding: str = "double") -> np.ndarray:
+                                     rounding: str | None = None) -> np.ndarray:
     """``MultiplyByQuantizedMultiplier(int32 x, M, shift)``: ``x * M * 2**(shift - 31)``, rounded.
+
+    ``rounding`` None means the one :func:`rounding_mode` sets (double by default).
 
     ``rounding="double"`` (every shipped LiteRT/TFLM build):
     ``RDBPOT(SRDHM(x * 2**max(shift, 0), M), max(-shift, 0))``, the left shift wrapping in int32
@@ -227,6 +260,8 @@ def multiply_by_quantized_multiplier(x: ArrayLike, multiplier: ArrayLike, shift:
     ``x`` is narrowed to int32 first (the C++ parameter type). ``multiplier`` and ``shift`` may be
     per-channel arrays broadcast against ``x``.
     """
+    if rounding is None:
+        rounding = _ROUNDING.get()
     values = _wrap_int32(_as_int64(x))
     multipliers = _as_int64(multiplier)
     shifts = _as_int64(shift)
@@ -244,7 +279,12 @@ def multiply_by_quantized_multiplier(x: ArrayLike, multiplier: ArrayLike, shift:
 
 def multiply_by_quantized_multiplier_smaller_than_one(x: ArrayLike, multiplier: ArrayLike,
                                                       shift: ArrayLike) -> np.ndarray:
-    """``MultiplyByQuantizedMultiplierSmallerThanOneExp``: ``RDBPOT(SRDHM(x, M), -shift)``, shift in [-31, 0]."""
+    """``MultiplyByQuantizedMultiplierSmallerThanOneExp``: ``RDBPOT(SRDHM(x, M), -shift)``, shift in [-31, 0].
+
+    Under ``rounding_mode("single")`` the single-rounding ``MultiplyByQuantizedMultiplier``.
+    """
+    if _ROUNDING.get() == "single":
+        return multiply_by_quantized_multiplier(x, multiplier, shift, rounding="single")
     return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(_wrap_int32(_as_int64(x)), multiplier),
                                   -_as_int64(shift))
 
@@ -253,8 +293,11 @@ def multiply_by_quantized_multiplier_greater_than_one(x: ArrayLike, multiplier: 
                                                       shift: ArrayLike) -> np.ndarray:
     """``MultiplyByQuantizedMultiplierGreaterThanOne``: ``SRDHM(x * 2**shift, M)``, shift in [0, 31].
 
-    The left shift wraps in int32 as the C++ ``x * (1 << left_shift)`` does.
+    The left shift wraps in int32 as the C++ ``x * (1 << left_shift)`` does. Under
+    ``rounding_mode("single")`` the single-rounding ``MultiplyByQuantizedMultiplier``.
     """
+    if _ROUNDING.get() == "single":
+        return multiply_by_quantized_multiplier(x, multiplier, shift, rounding="single")
     shifts = _as_int64(shift)
     _check_range("shift", shifts, 0, 31)
     return saturating_rounding_doubling_high_mul(_wrap_int32(_wrap_int32(_as_int64(x)) << shifts), multiplier)

@@ -13,10 +13,11 @@ from typing import Any, Callable
 
 import numpy as np
 
+from tinyq import fixedpoint
 from tinyq.catalog import CATALOG, OpSpec
-from tinyq.errors import InputError, ModelError, UnsupportedOpError
+from tinyq.errors import InputError, ModelError, TinyqError, UnsupportedOpError
 from tinyq.model import MAX_TENSOR_BYTES, Model, Operator, Subgraph, Tensor, default_options, parse_model
-from tinyq.ops import Operand, OpContext, Plan, kernel_module
+from tinyq.ops import NUMERICS, Operand, OpContext, Plan, kernel_module
 
 
 @dataclass(eq=False)
@@ -48,7 +49,14 @@ def _dtype_name(tensor: Tensor) -> str:
 class Program:
     """A subgraph prepared for execution with a given set of input shapes."""
 
-    def __init__(self, model: Model, subgraph: Subgraph, input_shapes: dict[int, tuple[int, ...]]) -> None:
+    def __init__(self, model: Model, subgraph: Subgraph, input_shapes: dict[int, tuple[int, ...]],
+                 numerics: str = "litert-ref", rounding: str = "double") -> None:
+        if numerics not in NUMERICS:
+            raise InputError(f"unknown numerics {numerics!r}; expected one of {', '.join(NUMERICS)}")
+        if rounding not in fixedpoint.ROUNDINGS:
+            raise InputError(f"unknown rounding {rounding!r}; expected one of {', '.join(fixedpoint.ROUNDINGS)}")
+        self.numerics = numerics
+        self.rounding = rounding
         self.model = model
         self.subgraph = subgraph
         self.shapes: list[tuple[int, ...]] = [t.shape for t in subgraph.tensors]
@@ -65,7 +73,8 @@ class Program:
                 self.known[tensor.index] = empty
         # Tensors whose shape depends on data seen only at run time (and everything computed from them).
         self.dynamic: set[int] = set()
-        self.steps: list[Step] = [self._prepare(op) for op in subgraph.operators]
+        with fixedpoint.rounding_mode(rounding):
+            self.steps: list[Step] = [self._prepare(op) for op in subgraph.operators]
 
     # --- Prepare ---------------------------------------------------------------------------
 
@@ -101,8 +110,11 @@ class Program:
             else:
                 self.shapes[tensor_index] = shape
         present = [i for i in op.inputs if i >= 0]
-        if present and all(i in self.known for i in present):
-            for tensor_index, value in zip(op.outputs, self._run_step(step, self.known, step.plan)):
+        if step.plan.known_outputs is not None or (present and all(i in self.known for i in present)):
+            outputs = step.plan.known_outputs
+            if outputs is None:
+                outputs = self._run_step(step, self.known, step.plan)
+            for tensor_index, value in zip(op.outputs, outputs):
                 value.flags.writeable = False
                 self.known[tensor_index] = value
                 self.shapes[tensor_index] = value.shape
@@ -115,7 +127,7 @@ class Program:
         op, where = step.op, step.where
         inputs = [self._operand(i, tuple(shapes[i]), where) if i >= 0 else None for i in op.inputs]
         outputs = [self._operand(i, self.subgraph.tensors[i].shape, where) for i in op.outputs]
-        ctx = OpContext(op, step.spec, inputs, outputs, step.options, where)
+        ctx = OpContext(op, step.spec, inputs, outputs, step.options, where, self.numerics)
         try:
             plan = step.module.prepare(ctx)
         except ModelError as exc:
@@ -129,7 +141,7 @@ class Program:
                 shape = tuple(int(d) for d in shape)
                 self._check_size(tensor_index, shape, where)
             checked.append(shape)
-        return Plan(params=plan.params, output_shapes=checked)
+        return Plan(params=plan.params, output_shapes=checked, known_outputs=plan.known_outputs)
 
     def _check_size(self, tensor_index: int, shape: tuple[int, ...], where: str) -> None:
         tensor = self.subgraph.tensors[tensor_index]
@@ -180,7 +192,7 @@ class Program:
         inputs = [values[i] if i >= 0 else None for i in step.op.inputs]
         try:
             outputs = step.evaluate(inputs, plan)
-        except ModelError as exc:
+        except TinyqError as exc:
             raise exc.located(step.where) from None
         for tensor_index, value, shape in zip(step.op.outputs, outputs, plan.output_shapes):
             tensor = self.subgraph.tensors[tensor_index]
@@ -208,16 +220,17 @@ class Program:
     def run(self, values: list[np.ndarray | None],
             on_step: Callable[[Step, list[np.ndarray]], None] | None = None) -> None:
         """Execute every operator in order, storing outputs into ``values``."""
-        for step in self.steps:
-            if step.folded:
-                continue
-            plan = self.plan(step, [v.shape if v is not None else None for v in values]) if step.deferred \
-                else step.plan
-            outputs = self._run_step(step, values, plan)
-            for tensor_index, value in zip(step.op.outputs, outputs):
-                values[tensor_index] = value
-            if on_step is not None:
-                on_step(step, outputs)
+        with fixedpoint.rounding_mode(self.rounding):
+            for step in self.steps:
+                if step.folded:
+                    continue
+                plan = self.plan(step, [v.shape if v is not None else None for v in values]) if step.deferred \
+                    else step.plan
+                outputs = self._run_step(step, values, plan)
+                for tensor_index, value in zip(step.op.outputs, outputs):
+                    values[tensor_index] = value
+                if on_step is not None:
+                    on_step(step, outputs)
 
 
 def tensor_detail(tensor: Tensor, shape: tuple[int, ...]) -> dict[str, Any]:
@@ -263,28 +276,40 @@ class Interpreter:
     :class:`~tinyq.errors.UnsupportedOpError` here, naming the op, its index and the tensor types.
     Every intermediate tensor stays readable through :meth:`get_tensor` after :meth:`invoke`.
 
-    The LiteRT-only arguments (delegates, threads, resolver type, ...) are accepted and ignored:
-    tinyq has a single, reference, implementation of each op.
+    The LiteRT-only arguments (delegates, threads, resolver type, ...) are accepted and ignored.
+
+    tinyq's own arguments choose whose arithmetic it reproduces:
+
+    * ``numerics="litert-ref"`` (default): LiteRT's reference kernels (``BUILTIN_REF``);
+      ``"tflm"``: TensorFlow Lite Micro; ``"xnnpack"``: LiteRT's default path (XNNPACK) for the
+      int8 ops it takes. Ops whose arithmetic is the same everywhere are unaffected.
+    * ``rounding="double"`` (default, every shipped build) or ``"single"``: every
+      MultiplyByQuantizedMultiplier rounds once, as a ``TFLITE_SINGLE_ROUNDING`` build does.
     """
 
     def __init__(self, model_path: str | os.PathLike[str] | None = None, model_content: bytes | None = None,
                  experimental_delegates: Any = None, num_threads: int | None = None,
                  experimental_op_resolver_type: Any = None, experimental_preserve_all_tensors: bool = False,
-                 **litert_options: Any) -> None:
+                 numerics: str = "litert-ref", rounding: str = "double", **litert_options: Any) -> None:
         if (model_path is None) == (model_content is None):
             raise ValueError("pass exactly one of model_path and model_content")
+        self.numerics = numerics
+        self.rounding = rounding
         self.model = parse_model(model_path if model_content is None else model_content)
         self._input_shapes: dict[int, tuple[int, ...]] = {}
-        self._program = Program(self.model, self.model.subgraphs[0], {})
+        self._program = self._new_program({})
         self._values = self._program.new_values()
         self._dirty = False
+
+    def _new_program(self, input_shapes: dict[int, tuple[int, ...]]) -> Program:
+        return Program(self.model, self.model.subgraphs[0], input_shapes, self.numerics, self.rounding)
 
     # --- LiteRT-compatible API -------------------------------------------------------------
 
     def allocate_tensors(self) -> None:
         """Re-plan after :meth:`resize_tensor_input`; otherwise nothing to do (planning happens at load)."""
         if self._dirty:
-            self._program = Program(self.model, self.model.subgraphs[0], self._input_shapes)
+            self._program = self._new_program(self._input_shapes)
             self._values = self._program.new_values()
             self._dirty = False
 
@@ -359,7 +384,7 @@ class Interpreter:
             signature_key = next(iter(signatures))
         if signature_key not in signatures:
             raise InputError(f"no signature '{signature_key}' (the model has {sorted(signatures)})")
-        return SignatureRunner(self.model, signatures[signature_key])
+        return SignatureRunner(self.model, signatures[signature_key], self.numerics, self.rounding)
 
     # --- tinyq conveniences ----------------------------------------------------------------
 
@@ -400,10 +425,10 @@ class Interpreter:
 class SignatureRunner:
     """Runs one signature def of a model, by input and output names."""
 
-    def __init__(self, model: Model, signature: Any) -> None:
+    def __init__(self, model: Model, signature: Any, numerics: str = "litert-ref", rounding: str = "double") -> None:
         self.signature = signature
         self._subgraph = model.subgraphs[signature.subgraph_index]
-        self._program = Program(model, self._subgraph, {})
+        self._program = Program(model, self._subgraph, {}, numerics, rounding)
 
     def get_input_details(self) -> dict[str, dict[str, Any]]:
         """Detail dictionaries keyed by signature input name."""
@@ -443,8 +468,9 @@ def random_inputs(details: list[dict[str, Any]], rng: np.random.Generator) -> li
     return arrays
 
 
-def load(source: str | os.PathLike[str] | bytes) -> Interpreter:
-    """Load a model from a path or bytes, ready to ``run(*inputs)``."""
+def load(source: str | os.PathLike[str] | bytes, numerics: str = "litert-ref", rounding: str = "double") -> Interpreter:
+    """Load a model from a path or bytes, ready to ``run(*inputs)`` (``numerics``, ``rounding``: see
+    :class:`Interpreter`)."""
     if isinstance(source, (bytes, bytearray, memoryview)):
-        return Interpreter(model_content=bytes(source))
-    return Interpreter(model_path=source)
+        return Interpreter(model_content=bytes(source), numerics=numerics, rounding=rounding)
+    return Interpreter(model_path=source, numerics=numerics, rounding=rounding)

@@ -14,6 +14,16 @@ Each op module defines two functions:
     optional inputs), returning one array per output, already of the output tensor's dtype and
     shape.
 
+An op module may also define:
+
+``internals(params, inputs: list[np.ndarray | None]) -> dict[str, np.ndarray]``
+    The integer pipeline of ``evaluate``, stage by stage, for tracing (:mod:`tinyq.trace`):
+    constants first (multipliers, shifts, tables), then the per-element stages in the order they
+    are computed (accumulators, values after bias, requantized values before the activation
+    clamp, ...), named as the reference names them. The last entry is the clamped result, equal
+    to ``evaluate``'s first output. It recomputes the stages with the same helpers ``evaluate``
+    uses, so ``evaluate`` keeps its speed; an empty dict means the form at hand has no stages.
+
 The catalogue (``schema/ops/*.toml``) lists for each op its builtin code, module name, operand
 roles and the dtype combinations it accepts; the interpreter checks those before calling
 ``prepare``, so a module only checks what the catalogue cannot express.
@@ -37,6 +47,11 @@ from tinyq.model import Operator, Quantization
 # ActivationFunctionType codes with a quantized clamp: NONE, RELU, RELU_N1_TO_1, RELU6.
 FUSED_ACTIVATIONS = (0, 1, 2, 3)
 
+# The runtimes whose arithmetic tinyq reproduces (``Interpreter(numerics=...)``): LiteRT's
+# reference kernels (BUILTIN_REF, the default), TensorFlow Lite Micro, and LiteRT's default
+# path through XNNPACK. An op whose arithmetic is the same everywhere ignores the choice.
+NUMERICS = ("litert-ref", "tflm", "xnnpack")
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -46,6 +61,10 @@ class Plan:
     # One shape per output. None marks a shape that depends on input values (WHERE, ...): the
     # interpreter then learns it from Eval and prepares every op reading it on each invoke.
     output_shapes: list[tuple[int, ...] | None]
+    # Output values Prepare already knows whatever the input data (SHAPE, RANK read only shapes):
+    # the interpreter folds them like constants, so ops reading them (a RESHAPE's shape) see
+    # constant inputs.
+    known_outputs: list[np.ndarray] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,7 +122,8 @@ class OpContext:
     """Everything ``prepare`` may read about one operator, and how it reports problems."""
 
     def __init__(self, op: Operator, spec: OpSpec, inputs: list[Operand | None], outputs: list[Operand],
-                 options: Any, where: str) -> None:
+                 options: Any, where: str, numerics: str = "litert-ref") -> None:
+        self.numerics = numerics  # one of NUMERICS: whose arithmetic Prepare sets up
         self.op = op
         self.spec = spec
         self.inputs = inputs

@@ -195,6 +195,22 @@ def tap_slice(window_: Window, tap: int) -> slice:
     return slice(start, start + (window_.output_size - 1) * window_.stride + 1, window_.stride)
 
 
+def _after_bias(accumulator: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
+    """The exact sums plus the bias, as int64 (narrowed to int32 by the requantization that follows)."""
+    acc = accumulator.astype(np.int64)
+    if bias is not None:
+        acc += bias
+    return acc
+
+
+def _requantized(after_bias: np.ndarray, params: Requantization) -> np.ndarray:
+    """MultiplyByQuantizedMultiplier per channel (last axis) plus the output offset, as int32 (no clamp)."""
+    scaled = fixedpoint.multiply_by_quantized_multiplier(after_bias, params.output_multiplier, params.applied_shift)
+    scaled += params.output_offset
+    # acc += output_offset is an int32 addition in the reference.
+    return scaled.astype(np.int32)
+
+
 def finish(accumulator: np.ndarray, bias: np.ndarray | None, params: Requantization) -> np.ndarray:
     """Bias, MultiplyByQuantizedMultiplier per channel (last axis), output offset, clamp -> int8.
 
@@ -202,15 +218,37 @@ def finish(accumulator: np.ndarray, bias: np.ndarray | None, params: Requantizat
     keeps the sum and the bias addition in an int32 that wraps; multiply_by_quantized_multiplier
     narrows its argument to int32 the same way.
     """
-    acc = accumulator.astype(np.int64)
-    if bias is not None:
-        acc += bias
-    scaled = fixedpoint.multiply_by_quantized_multiplier(acc, params.output_multiplier, params.applied_shift)
-    scaled += params.output_offset
-    # acc += output_offset is an int32 addition in the reference.
-    output = scaled.astype(np.int32)
+    output = _requantized(_after_bias(accumulator, bias), params)
     np.clip(output, params.output_activation_min, params.output_activation_max, out=output)
     return output.astype(np.int8)
+
+
+def finish_stages(accumulator: np.ndarray, bias: np.ndarray | None, params: Requantization) -> dict[str, np.ndarray]:
+    """What :func:`finish` computes, stage by stage, for ``internals`` (see :mod:`tinyq.ops`).
+
+    Per-channel constants first (``output_multiplier``, ``output_shift`` and, where the reference
+    build applies another shift, ``applied_shift``), then the int32 ``accumulator``, the int32
+    ``after_bias``, the int32 ``requantized`` value (output offset added, not yet clamped) and the
+    ``clamped`` int8 result, which is the op's output.
+    """
+    after_bias = _after_bias(accumulator, bias)
+    requantized = _requantized(after_bias, params)
+    stages = {"output_multiplier": params.output_multiplier.astype(np.int32),
+              "output_shift": params.output_shift.astype(np.int32)}
+    if np.any(params.applied_shift != params.output_shift):
+        stages["applied_shift"] = params.applied_shift.astype(np.int32)
+    stages.update(accumulator=accumulator.astype(np.int64).astype(np.int32),  # the int32 accumulator wraps
+                  after_bias=after_bias.astype(np.int32),
+                  requantized=requantized,
+                  clamped=np.clip(requantized, params.output_activation_min,
+                                  params.output_activation_max).astype(np.int8))
+    return stages
+
+
+def reshape_stages(stages: dict[str, np.ndarray], output_shape: tuple[int, ...]) -> dict[str, np.ndarray]:
+    """The per-element stages of :func:`finish_stages` in the output's shape (constants unchanged)."""
+    per_element = ("accumulator", "after_bias", "requantized", "clamped")
+    return {name: value.reshape(output_shape) if name in per_element else value for name, value in stages.items()}
 
 
 def exact_matmul_dtype(weight_magnitude_sums: np.ndarray, input_zero_point: int) -> type:

@@ -195,3 +195,9 @@ def logf(values: np.ndarray) -> np.ndarray:
         return _elementwise(_C_LOGF, values)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.log(values.astype(np.float64)).astype(np.float32)
+
+
+def table_stages(table: np.ndarray, values: np.ndarray) -> dict[str, np.ndarray]:
+    """``internals`` of a table op (see :mod:`tinyq.ops`): the int8[256] table (``lut_int8``,
+    indexed by the input's uint8 bit pattern) and the ``lookup`` it gives, which is the op's output."""
+    return {"lut_int8": table, "lookup": lookup(table, values)}

@@ -127,10 +127,21 @@ def prepare(ctx: OpContext) -> Plan:
     return Plan(params=params, output_shapes=[output_shape])
 
 
+def _shifted_input(values: np.ndarray, offset: int, left_shift: int) -> np.ndarray:
+    """``(x + offset) * (1 << left_shift)`` (the reference's shifted_inputN_val)."""
+    return (values.astype(np.int64) + offset) << left_shift
+
+
 def _scaled_input(values: np.ndarray, offset: int, left_shift: int, multiplier: int, shift: int) -> np.ndarray:
     """``MultiplyByQuantizedMultiplierSmallerThanOneExp((x + offset) * (1 << left_shift), M, shift)``."""
-    shifted = (values.astype(np.int64) + offset) << left_shift
-    return fixedpoint.multiply_by_quantized_multiplier_smaller_than_one(shifted, multiplier, shift)
+    return fixedpoint.multiply_by_quantized_multiplier_smaller_than_one(_shifted_input(values, offset, left_shift),
+                                                                        multiplier, shift)
+
+
+def _raw_output(params: AddParams, raw_sum: np.ndarray) -> np.ndarray:
+    """``MultiplyByQuantizedMultiplierSmallerThanOneExp(raw_sum, output_multiplier, output_shift) + output_offset``."""
+    return fixedpoint.multiply_by_quantized_multiplier_smaller_than_one(
+        raw_sum, params.output_multiplier, params.output_shift) + params.output_offset
 
 
 def evaluate(params: AddParams | Int32Params, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
@@ -141,8 +152,33 @@ def evaluate(params: AddParams | Int32Params, inputs: list[np.ndarray | None]) -
                                       params.input1_multiplier, params.input1_shift)
     scaled_input2_val = _scaled_input(inputs[1], params.input2_offset, params.left_shift,
                                       params.input2_multiplier, params.input2_shift)
-    raw_sum = scaled_input1_val + scaled_input2_val
-    raw_output = fixedpoint.multiply_by_quantized_multiplier_smaller_than_one(
-        raw_sum, params.output_multiplier, params.output_shift) + params.output_offset
+    raw_output = _raw_output(params, scaled_input1_val + scaled_input2_val)
     clamped_output = np.clip(raw_output, params.output_activation_min, params.output_activation_max)
     return [clamped_output.astype(np.int8).reshape(params.output_shape)]
+
+
+def internals(params: AddParams | Int32Params, inputs: list[np.ndarray | None]) -> dict[str, np.ndarray]:
+    """int8: the multipliers and shifts, then each input shifted and rescaled (at its own shape), the
+    raw sum, the requantized raw output and the clamped output (at the output's shape), as int32
+    (the clamped output int8). int32 ADD has no stages: an empty dict.
+    """
+    if isinstance(params, Int32Params):
+        return {}
+    stages = {name: np.array(getattr(params, name), dtype=np.int32)
+              for name in ("input1_multiplier", "input1_shift", "input2_multiplier", "input2_shift",
+                           "output_multiplier", "output_shift")}
+    scaled = []
+    for number, (offset, multiplier, shift) in enumerate(
+            ((params.input1_offset, params.input1_multiplier, params.input1_shift),
+             (params.input2_offset, params.input2_multiplier, params.input2_shift)), start=1):
+        stages[f"shifted_input{number}_val"] = _shifted_input(inputs[number - 1], offset,
+                                                              params.left_shift).astype(np.int32)
+        scaled.append(_scaled_input(inputs[number - 1], offset, params.left_shift, multiplier, shift))
+        stages[f"scaled_input{number}_val"] = scaled[-1].astype(np.int32)
+    raw_sum = scaled[0] + scaled[1]
+    raw_output = _raw_output(params, raw_sum)
+    stages["raw_sum"] = np.broadcast_to(raw_sum, params.output_shape).astype(np.int32)
+    stages["raw_output"] = np.broadcast_to(raw_output, params.output_shape).astype(np.int32)
+    stages["clamped"] = np.clip(stages["raw_output"], params.output_activation_min,
+                                params.output_activation_max).astype(np.int8)
+    return stages

@@ -44,7 +44,7 @@ import numpy as np
 
 from tinyq.ops import Operand, OpContext, Plan
 from tinyq.ops._convolution import (Requantization, activation_quantization, exact_matmul_dtype, finish,
-                                    requantization_constants)
+                                    finish_stages, requantization_constants, reshape_stages)
 
 MIN_RANK = 2
 MAX_RANK = 5
@@ -148,8 +148,8 @@ def prepare(ctx: OpContext) -> Plan:
     return Plan(params=params, output_shapes=[output_shape])
 
 
-def evaluate(params: BatchMatMulParams, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
-    """One exact broadcasting matmul of the centred operands, then requantization (or int32 wrap)."""
+def _accumulator(params: BatchMatMulParams, inputs: list[np.ndarray | None]) -> np.ndarray:
+    """The exact sums: one broadcasting matmul of the centred operands."""
     dtype = params.matmul_dtype
     lhs = params.lhs_matrix
     if lhs is None:
@@ -157,10 +157,23 @@ def evaluate(params: BatchMatMulParams, inputs: list[np.ndarray | None]) -> list
     rhs = params.rhs_matrix
     if rhs is None:
         rhs = _layout(inputs[1], params.rhs_zero_point, params.adj_y, dtype)
-    accumulator = np.matmul(lhs, rhs)
+    return np.matmul(lhs, rhs)
+
+
+def evaluate(params: BatchMatMulParams, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
+    """One exact broadcasting matmul of the centred operands, then requantization (or int32 wrap)."""
+    accumulator = _accumulator(params, inputs)
     if params.requantization is None:
         # The int32 accumulator wraps.
         output = accumulator.astype(np.int64).astype(np.int32)
     else:
         output = finish(accumulator, None, params.requantization)
     return [output.reshape(params.output_shape)]
+
+
+def internals(params: BatchMatMulParams, inputs: list[np.ndarray | None]) -> dict[str, np.ndarray]:
+    """int8 output: multiplier, shift, accumulators, requantized and clamped values; int32 output: the accumulator."""
+    accumulator = _accumulator(params, inputs)
+    if params.requantization is None:
+        return {"accumulator": accumulator.astype(np.int64).astype(np.int32).reshape(params.output_shape)}
+    return reshape_stages(finish_stages(accumulator, None, params.requantization), params.output_shape)

@@ -43,7 +43,7 @@ import numpy as np
 from tinyq.ops import OpContext, Plan
 from tinyq.ops._convolution import (Requantization, Window, activation_quantization, bias_values,
                                     centered_padded_input, exact_matmul_dtype, filter_quantization, finish,
-                                    requantization, window)
+                                    finish_stages, requantization, reshape_stages, window)
 
 
 @dataclass(frozen=True)
@@ -121,9 +121,8 @@ def _patches(padded: np.ndarray, rows: Window, columns: Window) -> np.ndarray:
     return windows.transpose(0, 1, 2, 4, 5, 3)
 
 
-def evaluate(params: Conv2DParams, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
-    """im2col + one exact float matmul per group, then bias and per-channel requantization."""
-    data = inputs[0]
+def _accumulator(params: Conv2DParams, data: np.ndarray) -> np.ndarray:
+    """The exact sums, [pixels, out_channels]: im2col + one exact float matmul per group."""
     batches = data.shape[0]
     padded = centered_padded_input(data, params.input_zero_point, params.rows, params.columns,
                                    params.filter_matrix.dtype.type)
@@ -132,11 +131,25 @@ def evaluate(params: Conv2DParams, inputs: list[np.ndarray | None]) -> list[np.n
     groups = params.groups
     _, depth, per_group = params.filter_matrix.shape
     if groups == 1:
-        accumulator = patches.reshape(pixels, depth) @ params.filter_matrix[0]
-    else:
-        # Split the channel axis into (group, channel in group) and put the group first.
-        grouped = patches.reshape(patches.shape[:5] + (groups, patches.shape[5] // groups))
-        grouped = grouped.transpose(5, 0, 1, 2, 3, 4, 6).reshape(groups, pixels, depth)
-        accumulator = np.matmul(grouped, params.filter_matrix).transpose(1, 0, 2).reshape(pixels, groups * per_group)
-    output = finish(accumulator, params.bias, params.requantization)
-    return [output.reshape(batches, params.rows.output_size, params.columns.output_size, groups * per_group)]
+        return patches.reshape(pixels, depth) @ params.filter_matrix[0]
+    # Split the channel axis into (group, channel in group) and put the group first.
+    grouped = patches.reshape(patches.shape[:5] + (groups, patches.shape[5] // groups))
+    grouped = grouped.transpose(5, 0, 1, 2, 3, 4, 6).reshape(groups, pixels, depth)
+    return np.matmul(grouped, params.filter_matrix).transpose(1, 0, 2).reshape(pixels, groups * per_group)
+
+
+def _output_shape(params: Conv2DParams, data: np.ndarray) -> tuple[int, int, int, int]:
+    _, _, per_group = params.filter_matrix.shape
+    return data.shape[0], params.rows.output_size, params.columns.output_size, params.groups * per_group
+
+
+def evaluate(params: Conv2DParams, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
+    """im2col + one exact float matmul per group, then bias and per-channel requantization."""
+    output = finish(_accumulator(params, inputs[0]), params.bias, params.requantization)
+    return [output.reshape(_output_shape(params, inputs[0]))]
+
+
+def internals(params: Conv2DParams, inputs: list[np.ndarray | None]) -> dict[str, np.ndarray]:
+    """Accumulators, values after bias, requantized values and clamped output, each [N, OH, OW, C]."""
+    stages = finish_stages(_accumulator(params, inputs[0]), params.bias, params.requantization)
+    return reshape_stages(stages, _output_shape(params, inputs[0]))

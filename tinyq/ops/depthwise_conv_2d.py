@@ -37,8 +37,8 @@ import numpy as np
 
 from tinyq.ops import OpContext, Plan
 from tinyq.ops._convolution import (Requantization, Window, activation_quantization, bias_values,
-                                    centered_padded_input, filter_quantization, finish, requantization,
-                                    tap_slice, window)
+                                    centered_padded_input, filter_quantization, finish, finish_stages,
+                                    requantization, tap_slice, window)
 
 
 @dataclass(frozen=True)
@@ -98,9 +98,8 @@ def prepare(ctx: OpContext) -> Plan:
     return Plan(params=params, output_shapes=[(batches, rows.output_size, columns.output_size, out_channels)])
 
 
-def evaluate(params: DepthwiseConv2DParams, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
-    """One int32 multiply-add per filter tap over all pixels and channels, then requantization."""
-    data = inputs[0]
+def _accumulator(params: DepthwiseConv2DParams, data: np.ndarray) -> np.ndarray:
+    """The int32 sums, [N, OH, OW, C * M]: one multiply-add per filter tap over all pixels and channels."""
     batches, _, _, in_channels = data.shape
     rows, columns = params.rows, params.columns
     padded = centered_padded_input(data, params.input_zero_point, rows, columns, np.int32)
@@ -111,6 +110,14 @@ def evaluate(params: DepthwiseConv2DParams, inputs: list[np.ndarray | None]) -> 
         for kx in range(filter_width):
             tap = padded[:, tap_slice(rows, ky), tap_slice(columns, kx), :, np.newaxis]
             accumulator += tap * params.filter_taps[ky, kx]
-    accumulator = accumulator.reshape(batches, rows.output_size, columns.output_size,
-                                      in_channels * params.depth_multiplier)
-    return [finish(accumulator, params.bias, params.requantization)]
+    return accumulator.reshape(batches, rows.output_size, columns.output_size, in_channels * params.depth_multiplier)
+
+
+def evaluate(params: DepthwiseConv2DParams, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
+    """One int32 multiply-add per filter tap over all pixels and channels, then requantization."""
+    return [finish(_accumulator(params, inputs[0]), params.bias, params.requantization)]
+
+
+def internals(params: DepthwiseConv2DParams, inputs: list[np.ndarray | None]) -> dict[str, np.ndarray]:
+    """Accumulators, values after bias, requantized values and clamped output, each [N, OH, OW, C * M]."""
+    return finish_stages(_accumulator(params, inputs[0]), params.bias, params.requantization)

@@ -143,18 +143,57 @@ def prepare(ctx: OpContext) -> Plan:
     return Plan(params=params, output_shapes=[output_shape])
 
 
-def evaluate(params: FullyConnectedParams, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
-    """Exact float matrix product, int32 accumulator, double requantization, clamp."""
+def _accumulator(params: FullyConnectedParams, data: np.ndarray) -> np.ndarray:
+    """The exact sums, int64 [batches, units], from one float matrix product."""
     dtype = params.weights_matrix.dtype
-    centered = inputs[0].reshape(-1, params.accum_depth).astype(dtype) - dtype.type(params.input_zero_point)
-    acc = (centered @ params.weights_matrix).astype(np.int64)
+    centered = data.reshape(-1, params.accum_depth).astype(dtype) - dtype.type(params.input_zero_point)
+    return (centered @ params.weights_matrix).astype(np.int64)
+
+
+def _after_bias(params: FullyConnectedParams, accumulator: np.ndarray) -> np.ndarray:
+    """The int32 accumulator with the bias added (the reference's int32 wraps)."""
     if params.bias is not None:
-        acc += params.bias
-    acc = acc.astype(np.int32)  # the reference's int32 accumulator wraps
-    scaled = fixedpoint.round_half_away_from_zero(acc.astype(np.float64) * params.effective_output_scale)
+        accumulator = accumulator + params.bias
+    return accumulator.astype(np.int32)
+
+
+def _scaled(params: FullyConnectedParams, after_bias: np.ndarray) -> np.ndarray:
+    """``int32(round(double(acc) * effective_output_scale))`` as int64."""
+    scaled = fixedpoint.round_half_away_from_zero(after_bias.astype(np.float64) * params.effective_output_scale)
     # static_cast<int32_t> of an out-of-range double is INT32_MIN on x86-64 (cvttsd2si).
     in_range = (scaled >= _INT32_MIN) & (scaled <= _INT32_MAX)
-    acc_scaled = np.where(in_range, scaled, _INT32_MIN).astype(np.int64)
-    acc_scaled = (acc_scaled + params.output_offset).astype(np.int32).astype(np.int64)  # int32 addition wraps
+    return np.where(in_range, scaled, _INT32_MIN).astype(np.int64)
+
+
+def _requantized(params: FullyConnectedParams, scaled: np.ndarray) -> np.ndarray:
+    """``scaled + output_offset``, an int32 addition that wraps, as int64 (not clamped)."""
+    return (scaled + params.output_offset).astype(np.int32).astype(np.int64)
+
+
+def evaluate(params: FullyConnectedParams, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
+    """Exact float matrix product, int32 accumulator, double requantization, clamp."""
+    acc = _after_bias(params, _accumulator(params, inputs[0]))
+    acc_scaled = _requantized(params, _scaled(params, acc))
     np.clip(acc_scaled, params.output_activation_min, params.output_activation_max, out=acc_scaled)
     return [acc_scaled.astype(np.int8).reshape(params.output_shape)]
+
+
+def internals(params: FullyConnectedParams, inputs: list[np.ndarray | None]) -> dict[str, np.ndarray]:
+    """The double scale per unit, then accumulators, values after bias, rounded products, requantized and
+    clamped values, each in the output's shape.
+
+    The reference's FULLY_CONNECTED has no integer multiplier and shift: ``effective_output_scale``
+    (float64, one per unit) takes their place.
+    """
+    accumulator = _accumulator(params, inputs[0])
+    after_bias = _after_bias(params, accumulator)
+    scaled = _scaled(params, after_bias)
+    requantized = _requantized(params, scaled)
+    clamped = np.clip(requantized, params.output_activation_min, params.output_activation_max).astype(np.int8)
+    shape = params.output_shape
+    return {"effective_output_scale": params.effective_output_scale,
+            "accumulator": accumulator.astype(np.int32).reshape(shape),  # the int32 accumulator wraps
+            "after_bias": after_bias.reshape(shape),
+            "scaled": scaled.astype(np.int32).reshape(shape),
+            "requantized": requantized.astype(np.int32).reshape(shape),
+            "clamped": clamped.reshape(shape)}

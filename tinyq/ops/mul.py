@@ -98,13 +98,38 @@ def prepare(ctx: OpContext) -> Plan:
     return Plan(params=params, output_shapes=[output_shape])
 
 
+def _unclamped_result(params: MulParams, product: np.ndarray) -> np.ndarray:
+    """``MultiplyByQuantizedMultiplier(product, output_multiplier, output_shift) + output_offset``."""
+    return fixedpoint.multiply_by_quantized_multiplier(product, params.output_multiplier,
+                                                       params.output_shift) + params.output_offset
+
+
 def evaluate(params: MulParams | Int32Params, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
     """Multiply the offset inputs (broadcasting), requantize, clamp."""
     if isinstance(params, Int32Params):
         return [int32_output(params, inputs[0].astype(np.int64) * inputs[1])]
     input1_val = inputs[0].astype(np.int64) + params.input1_offset
     input2_val = inputs[1].astype(np.int64) + params.input2_offset
-    unclamped_result = fixedpoint.multiply_by_quantized_multiplier(
-        input1_val * input2_val, params.output_multiplier, params.output_shift) + params.output_offset
+    unclamped_result = _unclamped_result(params, input1_val * input2_val)
     clamped_output = np.clip(unclamped_result, params.output_activation_min, params.output_activation_max)
     return [clamped_output.astype(np.int8).reshape(params.output_shape)]
+
+
+def internals(params: MulParams | Int32Params, inputs: list[np.ndarray | None]) -> dict[str, np.ndarray]:
+    """int8: the multiplier and shift, the offset inputs (at their own shapes), their product, the
+    requantized result and the clamped output (at the output's shape), as int32 (the clamped output
+    int8). int32 MUL has no stages: an empty dict.
+    """
+    if isinstance(params, Int32Params):
+        return {}
+    input1_val = inputs[0].astype(np.int64) + params.input1_offset
+    input2_val = inputs[1].astype(np.int64) + params.input2_offset
+    product = np.broadcast_to(input1_val * input2_val, params.output_shape)
+    unclamped_result = _unclamped_result(params, product)
+    return {"output_multiplier": np.array(params.output_multiplier, dtype=np.int32),
+            "output_shift": np.array(params.output_shift, dtype=np.int32),
+            "input1_val": input1_val.astype(np.int32), "input2_val": input2_val.astype(np.int32),
+            "product": product.astype(np.int32),
+            "unclamped_result": unclamped_result.astype(np.int32),
+            "clamped": np.clip(unclamped_result, params.output_activation_min,
+                               params.output_activation_max).astype(np.int8)}

@@ -107,3 +107,10 @@ def evaluate(params: RsqrtInt8Params | RsqrtFloatParams, inputs: list[np.ndarray
             return [np.float32(1.0) / np.sqrt(values)]
     _unary.require_at_least_zero_point(values, params.input_zero_point, "RSQRT")
     return [_lut.lookup(params.lut_int8, values)]
+
+
+def internals(params: RsqrtInt8Params | RsqrtFloatParams, inputs: list[np.ndarray | None]) -> dict[str, np.ndarray]:
+    """int8: the table and the lookup through it (the output); float32: no stages (an empty dict)."""
+    if isinstance(params, RsqrtFloatParams):
+        return {}
+    return _lut.table_stages(params.lut_int8, inputs[0])

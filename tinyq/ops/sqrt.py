@@ -82,3 +82,10 @@ def evaluate(params: SqrtInt8Params | SqrtFloatParams, inputs: list[np.ndarray |
             return [np.sqrt(values)]
     _unary.require_at_least_zero_point(values, params.input_zero_point, "SQRT")
     return [_lut.lookup(params.lut_int8, values)]
+
+
+def internals(params: SqrtInt8Params | SqrtFloatParams, inputs: list[np.ndarray | None]) -> dict[str, np.ndarray]:
+    """int8: the table and the lookup through it (the output); float32: no stages (an empty dict)."""
+    if isinstance(params, SqrtFloatParams):
+        return {}
+    return _lut.table_stages(params.lut_int8, inputs[0])

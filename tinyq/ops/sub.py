@@ -132,18 +132,19 @@ def prepare(ctx: OpContext) -> Plan:
     return _prepare_int8(ctx)
 
 
+def _shifted_input(values: np.ndarray, offset: int, left_shift: int) -> np.ndarray:
+    """``(x + offset) * (1 << left_shift)`` (the reference's shifted_inputN_val)."""
+    return (values.astype(np.int64) + offset) << left_shift
+
+
 def _scaled_input(values: np.ndarray, offset: int, left_shift: int, multiplier: int, shift: int) -> np.ndarray:
     """``MultiplyByQuantizedMultiplierSmallerThanOneExp((x + offset) * (1 << left_shift), M, shift)``."""
-    shifted = (values.astype(np.int64) + offset) << left_shift
-    return fixedpoint.multiply_by_quantized_multiplier_smaller_than_one(shifted, multiplier, shift)
+    return fixedpoint.multiply_by_quantized_multiplier_smaller_than_one(_shifted_input(values, offset, left_shift),
+                                                                        multiplier, shift)
 
 
-def _evaluate_int8(params: SubParams, input1: np.ndarray, input2: np.ndarray) -> np.ndarray:
-    scaled_input1_val = _scaled_input(input1, params.input1_offset, params.left_shift,
-                                      params.input1_multiplier, params.input1_shift)
-    scaled_input2_val = _scaled_input(input2, params.input2_offset, params.left_shift,
-                                      params.input2_multiplier, params.input2_shift)
-    raw_sub = scaled_input1_val - scaled_input2_val
+def _raw_output(params: SubParams, raw_sub: np.ndarray) -> np.ndarray:
+    """The difference requantized to the output scale, plus the output offset (not clamped)."""
     if params.output_shift <= 0:
         scaled_output = fixedpoint.multiply_by_quantized_multiplier_smaller_than_one(
             raw_sub, params.output_multiplier, params.output_shift)
@@ -151,7 +152,15 @@ def _evaluate_int8(params: SubParams, input1: np.ndarray, input2: np.ndarray) ->
         # The reference's undefined negative RoundingDivideByPOT exponent, computed as intended.
         scaled_output = fixedpoint.saturating_rounding_doubling_high_mul(
             fixedpoint.saturating_rounding_multiply_by_pot(raw_sub, params.output_shift), params.output_multiplier)
-    raw_output = scaled_output + params.output_offset
+    return scaled_output + params.output_offset
+
+
+def _evaluate_int8(params: SubParams, input1: np.ndarray, input2: np.ndarray) -> np.ndarray:
+    scaled_input1_val = _scaled_input(input1, params.input1_offset, params.left_shift,
+                                      params.input1_multiplier, params.input1_shift)
+    scaled_input2_val = _scaled_input(input2, params.input2_offset, params.left_shift,
+                                      params.input2_multiplier, params.input2_shift)
+    raw_output = _raw_output(params, scaled_input1_val - scaled_input2_val)
     clamped_output = np.clip(raw_output, params.output_activation_min, params.output_activation_max)
     return clamped_output.astype(np.int8).reshape(params.output_shape)
 
@@ -161,3 +170,29 @@ def evaluate(params: SubParams | Int32Params, inputs: list[np.ndarray | None]) -
     if isinstance(params, Int32Params):
         return [int32_output(params, inputs[0].astype(np.int64) - inputs[1])]
     return [_evaluate_int8(params, inputs[0], inputs[1])]
+
+
+def internals(params: SubParams | Int32Params, inputs: list[np.ndarray | None]) -> dict[str, np.ndarray]:
+    """int8: the multipliers and shifts, then each input shifted and rescaled (at its own shape), the
+    raw difference, the requantized raw output and the clamped output (at the output's shape), as
+    int32 (the clamped output int8). int32 SUB has no stages: an empty dict.
+    """
+    if isinstance(params, Int32Params):
+        return {}
+    stages = {name: np.array(getattr(params, name), dtype=np.int32)
+              for name in ("input1_multiplier", "input1_shift", "input2_multiplier", "input2_shift",
+                           "output_multiplier", "output_shift")}
+    scaled = []
+    for number, (offset, multiplier, shift) in enumerate(
+            ((params.input1_offset, params.input1_multiplier, params.input1_shift),
+             (params.input2_offset, params.input2_multiplier, params.input2_shift)), start=1):
+        stages[f"shifted_input{number}_val"] = _shifted_input(inputs[number - 1], offset,
+                                                              params.left_shift).astype(np.int32)
+        scaled.append(_scaled_input(inputs[number - 1], offset, params.left_shift, multiplier, shift))
+        stages[f"scaled_input{number}_val"] = scaled[-1].astype(np.int32)
+    raw_sub = scaled[0] - scaled[1]
+    stages["raw_sub"] = np.broadcast_to(raw_sub, params.output_shape).astype(np.int32)
+    stages["raw_output"] = np.broadcast_to(_raw_output(params, raw_sub), params.output_shape).astype(np.int32)
+    stages["clamped"] = np.clip(stages["raw_output"], params.output_activation_min,
+                                params.output_activation_max).astype(np.int8)
+    return stages

@@ -50,3 +50,8 @@ def prepare(ctx: OpContext) -> Plan:
 def evaluate(params: TanhParams, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
     """One table lookup per element."""
     return [_lut.lookup(params.lut_int8, inputs[0])]
+
+
+def internals(params: TanhParams, inputs: list[np.ndarray | None]) -> dict[str, np.ndarray]:
+    """The table and the lookup through it (the output)."""
+    return _lut.table_stages(params.lut_int8, inputs[0])

@@ -42,7 +42,7 @@ import numpy as np
 
 from tinyq.ops import OpContext, Plan
 from tinyq.ops._convolution import (Requantization, activation_quantization, bias_values, exact_matmul_dtype,
-                                    filter_quantization, finish, requantization)
+                                    filter_quantization, finish, finish_stages, requantization)
 from tinyq.ops._window import window_geometry
 
 # LiteRT's Prepare bounds the strides by INT16_MAX.
@@ -140,9 +140,8 @@ def prepare(ctx: OpContext) -> Plan:
     return Plan(params=params, output_shapes=[output_shape])
 
 
-def evaluate(params: TransposeConvParams, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
-    """Matmul of the centred input with the weights, col2im scatter-add per tap, requantization."""
-    data = inputs[2]
+def _accumulator(params: TransposeConvParams, data: np.ndarray) -> np.ndarray:
+    """The exact scatter-added sums, [N, H, W, C_out]: matmul of the centred input, col2im per tap."""
     dtype = params.weights_matrix.dtype.type
     batches, in_height, in_width, in_channels = data.shape
     rows, columns = params.rows, params.columns
@@ -157,6 +156,15 @@ def evaluate(params: TransposeConvParams, inputs: list[np.ndarray | None]) -> li
             scratch[:, filter_y:filter_y + row_span:rows.stride,
                     filter_x:filter_x + column_span:columns.stride, :] += taps[:, :, :, filter_y, filter_x, :]
     # Taps that land before the padding or after the output are dropped, as in the reference.
-    accumulator = scratch[:, rows.padding:rows.padding + rows.output_size,
-                          columns.padding:columns.padding + columns.output_size, :]
-    return [finish(accumulator, params.bias, params.requantization)]
+    return scratch[:, rows.padding:rows.padding + rows.output_size,
+                   columns.padding:columns.padding + columns.output_size, :]
+
+
+def evaluate(params: TransposeConvParams, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
+    """Matmul of the centred input with the weights, col2im scatter-add per tap, requantization."""
+    return [finish(_accumulator(params, inputs[2]), params.bias, params.requantization)]
+
+
+def internals(params: TransposeConvParams, inputs: list[np.ndarray | None]) -> dict[str, np.ndarray]:
+    """Accumulators, values after bias, requantized values and clamped output, each [N, H, W, C_out]."""
+    return finish_stages(_accumulator(params, inputs[2]), params.bias, params.requantization)
