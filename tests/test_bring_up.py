@@ -415,3 +415,15 @@ def test_numerics_and_rounding_names_are_checked() -> None:
         tinyq.load(DEFAULT_MODEL, numerics="tpu")
     with pytest.raises(tinyq.InputError, match="unknown rounding"):
         tinyq.load(DEFAULT_MODEL, rounding="nearest")
+
+
+def test_cli_arithmetic_options(tmp_path: Path, capsys) -> None:
+    assert main(["compare", str(DEFAULT_MODEL), "--random", "2", "--numerics", "tflm", "--against", "tflm"]) == 0
+    out = tmp_path / "single"
+    assert main(["trace", str(DEFAULT_MODEL), "--random", "2", "--rounding", "single", "--out", str(out)]) == 0
+    tracer = Tracer(DEFAULT_MODEL, rounding="single")
+    expected = tracer.run(_inputs(tracer, 2)).values
+    for index, value in enumerate(expected):
+        np.testing.assert_array_equal(np.load(out / f"{index}.npy"), value)
+    with pytest.raises(SystemExit):
+        main(["run", str(DEFAULT_MODEL), "--numerics", "tpu"])

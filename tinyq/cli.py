@@ -19,9 +19,11 @@ import tflite
 from tinyq.catalog import CATALOG
 from tinyq.compare import RUNTIMES, compare, describe_against, dump_inputs, load_dump, runtime_tensors
 from tinyq.errors import InputError, TinyqError
+from tinyq import fixedpoint
 from tinyq.fixedpoint import round_half_away_from_zero, saturate
 from tinyq.interpreter import Interpreter, random_inputs
 from tinyq.model import Tensor, describe_quantization
+from tinyq.ops import NUMERICS
 from tinyq.trace import Tracer
 from tinyq.vectors import FORMATS, write_vectors
 
@@ -147,10 +149,24 @@ def _summarize(array: np.ndarray, detail: dict[str, Any]) -> list[str]:
 
 # --- commands --------------------------------------------------------------------------------
 
+def _arithmetic(args: argparse.Namespace) -> dict[str, str]:
+    """The --numerics and --rounding choices as Interpreter arguments."""
+    return {"numerics": args.numerics, "rounding": args.rounding}
+
+
+def _add_arithmetic_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--numerics", choices=NUMERICS, default="litert-ref",
+                         help="whose arithmetic to reproduce: LiteRT's reference kernels (default), TFLite Micro, or "
+                              "LiteRT's default XNNPACK path")
+    command.add_argument("--rounding", choices=fixedpoint.ROUNDINGS, default="double",
+                         help="MultiplyByQuantizedMultiplier rounding: double (every shipped build, default) or "
+                              "single (a TFLITE_SINGLE_ROUNDING build, for hardware that rounds once)")
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     if args.model is None:
         return _run_default(args)
-    interpreter = Interpreter(model_path=args.model)
+    interpreter = Interpreter(model_path=args.model, **_arithmetic(args))
     details = interpreter.get_input_details()
     if args.input:
         inputs = _load_inputs(args.input, details)
@@ -175,7 +191,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _run_default(args: argparse.Namespace) -> int:
     """The bundled digits classifier on its bundled held-out samples."""
     model_path = _data_file(DEFAULT_MODEL)
-    interpreter = Interpreter(model_path=model_path)
+    interpreter = Interpreter(model_path=model_path, **_arithmetic(args))
     detail = interpreter.get_input_details()[0]
     if args.input or args.random is not None:
         args.model = str(model_path)
@@ -272,7 +288,7 @@ def _overrides(texts: list[str] | None) -> dict[str, np.ndarray]:
 
 
 def _cmd_trace(args: argparse.Namespace) -> int:
-    tracer = Tracer(args.model)
+    tracer = Tracer(args.model, **_arithmetic(args))
     inputs, origin = _bring_up_inputs(args, tracer.interpreter)
     result = tracer.run(inputs, overrides=_overrides(args.override))
     index_path = result.save(args.out, internals=args.internals)
@@ -289,7 +305,7 @@ def _cmd_trace(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    tracer = Tracer(args.model)
+    tracer = Tracer(args.model, **_arithmetic(args))
     subgraph = tracer.subgraph
     dump = None
     if args.against not in RUNTIMES:
@@ -319,7 +335,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_vectors(args: argparse.Namespace) -> int:
-    tracer = Tracer(args.model)
+    tracer = Tracer(args.model, **_arithmetic(args))
     inputs, origin = _bring_up_inputs(args, tracer.interpreter)
     result = tracer.run(inputs, overrides=_overrides(args.override))
     manifest = write_vectors(result, args.out, args.format, internals=args.internals, model=args.model,
@@ -386,6 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "quantized input is quantized with the input's scale and zero point")
     run.add_argument("--random", type=int, metavar="SEED", help="random inputs over the whole dtype range (default seed 0)")
     run.add_argument("--output", metavar="OUT.npz", help="save the outputs, keyed by output name")
+    _add_arithmetic_options(run)
     run.set_defaults(handler=_cmd_run)
 
     inspect = commands.add_parser("inspect", help="print the graph: ops, tensors, shapes, dtypes, quantization")
@@ -404,6 +421,7 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--override", action="append", metavar="TENSOR=FILE.npy",
                              help="replace a tensor (index or name) with the array in FILE.npy as soon as it is "
                                   "computed; the rest of the graph runs from it (repeatable)")
+        _add_arithmetic_options(command)
 
     trace = commands.add_parser(
         "trace", help="write every tensor of a run (and optionally each op's integer pipeline) as .npy",
