@@ -38,6 +38,13 @@ GENERATORS = discover()
 ROWS = [(op, dtype) for op, generator in sorted(GENERATORS.items()) for dtype in generator.DTYPES]
 
 
+# Rows where tinyq's other numerics targets claim bit-exactness with their runtime
+# (``Interpreter(numerics=...)``): every case that runtime runs must match it.
+TARGET_ROWS = {
+    "xnnpack": {("CONV_2D", "int8"), ("DEPTHWISE_CONV_2D", "int8"), ("TRANSPOSE_CONV", "int8")},
+}
+
+
 def _assert_conformant(result: runner.OpResult) -> None:
     summary = json.dumps(result.to_json(), indent=1)
     assert result.cases > 0, f"{result.op} {result.dtype}: the generator produced no case"
@@ -45,6 +52,11 @@ def _assert_conformant(result: runner.OpResult) -> None:
     assert result.failures == 0, f"tinyq differs from litert-ref (shrunk case: {result.failure_case}):\n{summary}"
     defects = sum(result.defects.values())
     assert result.bit_exact["litert-ref"] + defects == result.cases, summary
+    for target, rows in TARGET_ROWS.items():
+        if (result.op, result.dtype) in rows:
+            tally = result.targets[target]
+            assert tally["compared"] > 0, f"{target}: its runtime ran none of the cases:\n{summary}"
+            assert tally["exact"] == tally["compared"], f"numerics={target} differs from its runtime:\n{summary}"
 
 
 @pytest.mark.parametrize(("op", "dtype"), ROWS, ids=[f"{op}-{dtype}" for op, dtype in ROWS])

@@ -13,6 +13,7 @@ and builds the same constants with ``requantization_constants``.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +42,9 @@ class Requantization:
     output_offset: int  # the output zero point
     output_activation_min: int
     output_activation_max: int
+    # numerics="xnnpack": XNNPACK's float32 requantization_scale per channel (None: the reference's
+    # MultiplyByQuantizedMultiplier); the activation range is then XNNPACK's too.
+    requantization_scale: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -110,9 +114,16 @@ def filter_quantization(ctx: OpContext, filter_operand: Operand, channels: int, 
     return quantization
 
 
-def requantization(ctx: OpContext, input_scale: float, filter_scales: np.ndarray, channels: int) -> Requantization:
-    """Per-channel multipliers and shifts, output zero point and activation range (Prepare)."""
+def requantization(ctx: OpContext, input_scale: float, filter_scales: np.ndarray, channels: int,
+                   xnnpack_takes_it: bool = True) -> Requantization:
+    """Per-channel multipliers and shifts, output zero point and activation range (Prepare).
+
+    With numerics="xnnpack", XNNPACK's constants when its delegate takes the operator
+    (``xnnpack_takes_it``); otherwise LiteRT's builtin kernel runs it, with the reference's.
+    """
     output_scale, output_zero_point = activation_quantization(ctx, ctx.output(0), "output")
+    if ctx.numerics == "xnnpack" and xnnpack_takes_it:
+        return xnnpack_requantization(ctx, input_scale, filter_scales, channels, output_scale, output_zero_point)
     scales = np.broadcast_to(filter_scales.astype(np.float32).astype(np.float64), (channels,))
     # PopulateConvolutionQuantizationParams: double(input_scale) * double(filter_scale) / double(output_scale).
     effective_scales = np.float64(input_scale) * scales / np.float64(output_scale)
@@ -138,6 +149,42 @@ def requantization_constants(effective_scales: np.ndarray, output_zero_point: in
                           applied_shift=np.atleast_1d(np.asarray(applied_shift, dtype=np.int64)),
                           output_offset=int(output_zero_point), output_activation_min=int(activation_min),
                           output_activation_max=int(activation_max))
+
+
+# The float activation range XNNPACK's delegate gives each fused activation (ConvertActivationToOutputRange).
+_XNNPACK_ACTIVATION_RANGES = {0: (-np.inf, np.inf), 1: (0.0, np.inf), 2: (-1.0, 1.0), 3: (0.0, 6.0)}
+# XNNPACK refuses a requantization scale of 256 or more (the LiteRT default path then fails to prepare).
+XNNPACK_MAX_REQUANTIZATION_SCALE = 256.0
+
+
+def xnnpack_quantize(value: float, scale: float, zero_point: int) -> int:
+    """XNNPACK's ``xnn_qs8_quantize``: ``lrintf(clamp(value / scale + zero_point, -128, 127))``, all float32."""
+    scaled = np.float32(value) / np.float32(scale) + np.float32(zero_point)
+    return int(np.rint(np.clip(scaled, np.float32(-128), np.float32(127))))
+
+
+def xnnpack_requantization(ctx: OpContext, input_scale: float, filter_scales: np.ndarray, channels: int,
+                           output_scale: float, output_zero_point: int) -> Requantization:
+    """XNNPACK's qs8/qc8w convolution constants (numerics="xnnpack").
+
+    ``requantization_scale[c] = input_scale * kernel_scale[c] / output_scale`` in float32 (XNNPACK's
+    convolution-nhwc.c); the clamp bounds are the delegate's float activation range quantized by
+    ``xnn_qs8_quantize`` (round half to even, not the reference's ``CalculateActivationRangeQuantized``).
+    """
+    with np.errstate(over="ignore"):
+        scales = (np.float32(input_scale) * np.broadcast_to(filter_scales.astype(np.float32), (channels,))
+                  / np.float32(output_scale)).astype(np.float32)
+    if np.any(scales >= XNNPACK_MAX_REQUANTIZATION_SCALE):
+        raise ctx.unsupported(f"requantization scale {float(scales.max()):.7g} is 256 or more; XNNPACK refuses "
+                              f"it, so LiteRT's default path cannot run this operator")
+    activation = ctx.options.fused_activation_function
+    if activation not in _XNNPACK_ACTIVATION_RANGES:
+        raise ctx.unsupported(f"fused activation {activation}; XNNPACK takes NONE, RELU, RELU_N1_TO_1 and RELU6")
+    low, high = _XNNPACK_ACTIVATION_RANGES[activation]
+    constants = requantization_constants(np.zeros(channels), output_zero_point,
+                                         xnnpack_quantize(low, output_scale, output_zero_point),
+                                         xnnpack_quantize(high, output_scale, output_zero_point))
+    return dataclasses.replace(constants, requantization_scale=scales)
 
 
 def bias_values(ctx: OpContext, position: int, channels: int) -> np.ndarray | None:
@@ -204,11 +251,26 @@ def _after_bias(accumulator: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
 
 
 def _requantized(after_bias: np.ndarray, params: Requantization) -> np.ndarray:
-    """MultiplyByQuantizedMultiplier per channel (last axis) plus the output offset, as int32 (no clamp)."""
+    """MultiplyByQuantizedMultiplier per channel (last axis) plus the output offset, as int32 (no clamp).
+
+    numerics="xnnpack": ``float32(acc) * requantization_scale`` in float32, capped at the output
+    maximum less the zero point (XNNPACK's fp32 kernels cap before converting), rounded half to
+    even, plus the zero point.
+    """
+    if params.requantization_scale is not None:
+        scaled_float = _wrapped_int32(after_bias).astype(np.float32) * params.requantization_scale
+        np.minimum(scaled_float, np.float32(params.output_activation_max - params.output_offset), out=scaled_float)
+        np.maximum(scaled_float, np.float32(params.output_activation_min - params.output_offset), out=scaled_float)
+        return (np.rint(scaled_float).astype(np.int64) + params.output_offset).astype(np.int32)
     scaled = fixedpoint.multiply_by_quantized_multiplier(after_bias, params.output_multiplier, params.applied_shift)
     scaled += params.output_offset
     # acc += output_offset is an int32 addition in the reference.
     return scaled.astype(np.int32)
+
+
+def _wrapped_int32(values: np.ndarray) -> np.ndarray:
+    """int64 values narrowed to int32 with wrap-around, as the C++ int32 accumulator does."""
+    return values.astype(np.int64).astype(np.int32)
 
 
 def finish(accumulator: np.ndarray, bias: np.ndarray | None, params: Requantization) -> np.ndarray:
@@ -233,9 +295,12 @@ def finish_stages(accumulator: np.ndarray, bias: np.ndarray | None, params: Requ
     """
     after_bias = _after_bias(accumulator, bias)
     requantized = _requantized(after_bias, params)
-    stages = {"output_multiplier": params.output_multiplier.astype(np.int32),
-              "output_shift": params.output_shift.astype(np.int32)}
-    if np.any(params.applied_shift != params.output_shift):
+    if params.requantization_scale is not None:
+        stages = {"requantization_scale": params.requantization_scale}
+    else:
+        stages = {"output_multiplier": params.output_multiplier.astype(np.int32),
+                  "output_shift": params.output_shift.astype(np.int32)}
+    if params.requantization_scale is None and np.any(params.applied_shift != params.output_shift):
         stages["applied_shift"] = params.applied_shift.astype(np.int32)
     stages.update(accumulator=accumulator.astype(np.int64).astype(np.int32),  # the int32 accumulator wraps
                   after_bias=after_bias.astype(np.int32),

@@ -124,7 +124,13 @@ def prepare(ctx: OpContext) -> Plan:
         raise ctx.error(f"the weights have zero points {quantization.zero_point.tolist()}; int8 TRANSPOSE_CONV "
                         f"weights must be symmetric (zero point 0); LiteRT would silently ignore them")
     input_scale, input_zero_point = activation_quantization(ctx, input_operand, "input")
-    params_requantization = requantization(ctx, input_scale, quantization.scale, out_channels)
+    # XNNPACK's delegate leaves to LiteRT's builtin kernel a VALID transpose convolution whose output
+    # is smaller than the filter, and a SAME one whose stride exceeds the filter (CalculateTransposeConvPaddings).
+    if options.padding == 1:
+        xnnpack_takes_it = filter_height <= output_shape[1] and filter_width <= output_shape[2]
+    else:
+        xnnpack_takes_it = filter_height >= options.stride_h and filter_width >= options.stride_w
+    params_requantization = requantization(ctx, input_scale, quantization.scale, out_channels, xnnpack_takes_it)
     bias = bias_values(ctx, 3, out_channels)
 
     rows = _scatter(ctx, "height", options.padding, in_height, output_shape[1], filter_height, options.stride_h)
