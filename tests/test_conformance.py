@@ -41,7 +41,8 @@ ROWS = [(op, dtype) for op, generator in sorted(GENERATORS.items()) for dtype in
 # Rows where tinyq's other numerics targets claim bit-exactness with their runtime
 # (``Interpreter(numerics=...)``): every case that runtime runs must match it.
 TARGET_ROWS = {
-    "xnnpack": {("CONV_2D", "int8"), ("DEPTHWISE_CONV_2D", "int8"), ("TRANSPOSE_CONV", "int8")},
+    "xnnpack": {("CONV_2D", "int8"), ("DEPTHWISE_CONV_2D", "int8"), ("TRANSPOSE_CONV", "int8"),
+                ("LEAKY_RELU", "int8")},
 }
 
 

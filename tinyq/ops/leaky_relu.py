@@ -26,6 +26,19 @@ values"), and by TFLite Micro too. Both multipliers may exceed one; tinyq refuse
 beyond 31 bits (undefined in the reference). An alpha of 0 quantizes to the multiplier 0
 (negative inputs give the output zero point).
 
+numerics="xnnpack" (LiteRT's default path): XNNPACK's delegate takes the node when alpha is a
+normal nonzero float, ``positive_scale = input_scale / output_scale`` lies in [1/256, 128] and
+``negative_scale = positive_scale * alpha`` in [-127.99609375, 128] with magnitude at least 1/256
+(all float32); it then computes, with 8 fractional bits (``xnn_init_qs8_lrelu_scalar_params``,
+``qs8-vlrelu`` kernels)::
+
+    positive_multiplier = lrintf(256 * positive_scale)     # round half to even
+    negative_multiplier = lrintf(256 * negative_scale)
+    value = x - input_zero_point
+    output = clamp((output_zero_point * 256 + 128 + value * multiplier_by_sign) >> 8, -128, 127)
+
+Otherwise LiteRT's builtin kernel runs the node, with the reference arithmetic above.
+
 TFLite Micro (tflite-micro 0.dev20261023) disagrees where the float32 quotient and the double
 one quantize differently: e.g. input scale 0.001166978501714766 / output scale
 0.0004667914181482047 is exactly 2.5 in float32 (LiteRT: input 1 above the zero point -> +3) but
@@ -56,12 +69,50 @@ class LeakyReluParams:
     output_shift_identity: int
 
 
+@dataclass(frozen=True)
+class XnnpackLeakyReluParams:
+    """XNNPACK's qs8 LEAKY_RELU constants (numerics="xnnpack"), named as its ``qs8_lrelu`` params."""
+
+    input_zero_point: int
+    output_zero_point: int
+    positive_multiplier: int  # 256 * input_scale / output_scale, rounded half to even
+    negative_multiplier: int  # 256 * input_scale / output_scale * alpha, rounded half to even
+
+
+# XNNPACK's delegate limits on the two scales (VisitUnaryNode, LEAKY_RELU).
+_XNNPACK_MIN_SCALE = np.float32(1 / 256)
+_XNNPACK_MAX_SCALE = np.float32(128)
+_XNNPACK_MIN_NEGATIVE_SCALE = np.float32(-127.99609375)
+
+
+def _xnnpack_params(input_scale: np.float32, output_scale: np.float32, alpha: np.float32, input_zero_point: int,
+                    output_zero_point: int) -> XnnpackLeakyReluParams | None:
+    """XNNPACK's constants, or None when its delegate leaves the node to LiteRT's builtin kernel."""
+    if not np.isfinite(alpha) or alpha == 0 or abs(alpha) < np.finfo(np.float32).tiny:
+        return None
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        scale_positive = np.float32(input_scale / output_scale)
+        scale_negative = np.float32(scale_positive * alpha)
+    if not _XNNPACK_MIN_SCALE <= scale_positive <= _XNNPACK_MAX_SCALE:
+        return None
+    if not (_XNNPACK_MIN_NEGATIVE_SCALE <= scale_negative <= _XNNPACK_MAX_SCALE
+            and abs(scale_negative) >= _XNNPACK_MIN_SCALE):
+        return None
+    return XnnpackLeakyReluParams(input_zero_point=input_zero_point, output_zero_point=output_zero_point,
+                                  positive_multiplier=int(np.rint(np.float32(256) * scale_positive)),
+                                  negative_multiplier=int(np.rint(np.float32(256) * scale_negative)))
+
+
 def prepare(ctx: OpContext) -> Plan:
     """Compute the identity and alpha multipliers."""
     operand, output = ctx.input(0), ctx.output(0)
     input_scale = np.float32(positive_scale(ctx, operand, "input"))
     output_scale = np.float32(positive_scale(ctx, output, "output"))
     alpha = np.float32(ctx.options.alpha)
+    if ctx.numerics == "xnnpack":
+        xnnpack = _xnnpack_params(input_scale, output_scale, alpha, operand.zero_point, output.zero_point)
+        if xnnpack is not None:
+            return Plan(params=xnnpack, output_shapes=[operand.shape])
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         alpha_multiplier = float(input_scale * alpha / output_scale)  # float32 arithmetic, as the reference
         identity_multiplier = float(input_scale / output_scale)
@@ -81,8 +132,13 @@ def prepare(ctx: OpContext) -> Plan:
     return Plan(params=params, output_shapes=[operand.shape])
 
 
-def evaluate(params: LeakyReluParams, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
+def evaluate(params: LeakyReluParams | XnnpackLeakyReluParams, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
     """Requantize each element by the identity or the alpha multiplier, by its sign."""
+    if isinstance(params, XnnpackLeakyReluParams):
+        value = inputs[0].astype(np.int32) - params.input_zero_point
+        multiplier = np.where(value >= 0, params.positive_multiplier, params.negative_multiplier)
+        rounded = (params.output_zero_point * 256 + 128 + value * multiplier) >> 8  # arithmetic shift: floor
+        return [fixedpoint.saturate(rounded, np.int8)]
     input_value = inputs[0].astype(np.int64) - params.input_offset
     identity_value = fixedpoint.multiply_by_quantized_multiplier(input_value, params.output_multiplier_identity,
                                                                  params.output_shift_identity)
