@@ -17,10 +17,11 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def _op_rows(report: dict[str, Any]) -> list[list[str]]:
-    rows, totals = [], [0] * 7
+    rows, totals = [], [0] * 8
     for op, per_dtype in sorted(report["ops"].items()):
         for dtype, entry in per_dtype.items():
-            numbers = [entry["cases"], *(entry["bit_exact"][o] for o in ORACLE_COLUMNS), entry["failures"],
+            numbers = [entry["cases"], *(entry["bit_exact"][o] for o in ORACLE_COLUMNS),
+                       entry.get("expected_errors", 0), entry["failures"],
                        entry["known_defects"]["cases"], entry["errors"]]
             totals = [t + n for t, n in zip(totals, numbers)]
             rows.append([op, dtype, *map(str, numbers)])
@@ -83,10 +84,12 @@ def render(report: dict[str, Any]) -> str:
     lines = [f"tinyq {report['tinyq']} conformance: seed {report['seed']}, {report['cases_per_op']} cases per op "
              f"and dtype; litert-ref = ai-edge-litert {oracles['litert-ref']} BUILTIN_REF, tflm = tflite-micro "
              f"{oracles['tflm']}, litert = ai-edge-litert {oracles['litert']} default path", ""]
-    header = ["op", "dtype", "cases", *(f"={o}" for o in ORACLE_COLUMNS), "failures", "defects", "errors"]
+    header = ["op", "dtype", "cases", *(f"={o}" for o in ORACLE_COLUMNS), "both reject", "failures", "defects",
+              "errors"]
     lines += _table(header, _op_rows(report))
     lines.append("(=oracle: cases where tinyq's outputs equal the oracle's in dtype, shape and every element; "
-                 "known-defect and errored cases are never counted)")
+                 "known-defect and errored cases are never counted; both reject: out-of-range data that "
+                 "litert-ref refuses at Invoke and tinyq rejects with InvokeError)")
     lines += _notes(report)
     if "targets" in report["summary"]:
         header, rows = _target_rows(report)

@@ -167,6 +167,7 @@ class OpResult:
     disagree_with_reference: Counter[str] = field(default_factory=Counter)  # oracle ran and differs from ref
     defects: Counter[str] = field(default_factory=Counter)  # reason -> cases
     defects_tinyq_equals_tflm: int = 0
+    expected_errors: int = 0  # expect_error cases where the reference and tinyq both rejected the data
     failures: int = 0
     errors: int = 0
     examples: dict[str, list[str]] = field(default_factory=dict)  # kind -> a few one-line descriptions
@@ -214,6 +215,9 @@ class OpResult:
             self.errors += 1
             self.note("errors", f"{described}: litert-ref failed: {result.outputs[REFERENCE]}")
             return
+        if verdict == "pass" and result.case.params.get("expect_error"):
+            self.expected_errors += 1
+            return
         if verdict == "fail":
             self.failures += 1
             self.note("failures", f"{described}: {difference_text(result.compare(REFERENCE), REFERENCE, 'tinyq')}")
@@ -235,6 +239,7 @@ class OpResult:
             "cases": self.cases,
             "bit_exact": {oracle: self.bit_exact[oracle] for oracle in ORACLES},
             "failures": self.failures,
+            "expected_errors": self.expected_errors,
             "errors": self.errors,
             "known_defects": {"cases": sum(self.defects.values()), "reasons": dict(self.defects),
                               "tinyq_equals_tflm": self.defects_tinyq_equals_tflm},

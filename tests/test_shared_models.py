@@ -23,6 +23,8 @@ REQUIRED = [
     "tiny_ad01_fc_autoencoder_int8", "tiny_strm_ww_int8", "mlzoo_har_int8",
     "silabs_fingerprint_signature_generator_int8", "network_tester_dwconv_int8",
     "mobilenet_v2_pytorch_int8_1x3x224x224", "coral_tf2_mobilenet_v2_1.0_224_ptq",
+    # Op coverage II: SHAPE / STRIDED_SLICE / PACK (rf_keras), int16 STRIDED_SLICE (seanet).
+    "custom_model_rf_keras", "seanet_int16x8/strided_slice0",
 ]
 # Large models get fewer random inputs to keep the default tier fast.
 LARGE = {"mobilenet_v2_pytorch_int8_1x3x224x224", "coral_tf2_mobilenet_v2_1.0_224_ptq",
@@ -78,3 +80,14 @@ def test_mlzoo_ds_cnn_int16_golden_pair(shared_models: Path) -> None:
     expected = np.load(shared_models / "golden" / "mlzoo_ds_cnn_s_int16x8_output0.npy")
     (output,) = interpreter.run(image)
     np.testing.assert_array_equal(output, expected)
+
+
+def test_seanet_strided_slice_golden_pair(shared_models: Path) -> None:
+    """TFLM's integration-test vectors for the int16 STRIDED_SLICE (CSV, one row per batch of values)."""
+    folder = shared_models / "seanet_int16x8"
+    interpreter = tinyq.load(folder / "strided_slice0.tflite")
+    detail = interpreter.get_input_details()[0]
+    data = np.loadtxt(folder / "strided_slice0_input0_int16.csv", delimiter=",", dtype=np.int64)
+    expected = np.loadtxt(folder / "strided_slice0_golden_int16.csv", delimiter=",", dtype=np.int64)
+    (output,) = interpreter.run(data.astype(np.int16).reshape(detail["shape"]))
+    np.testing.assert_array_equal(output.reshape(-1), expected.reshape(-1))

@@ -157,8 +157,10 @@ class Program:
         if len(op.inputs) < required or (not variadic and len(op.inputs) > len(spec.inputs)):
             expected = ", ".join(str(s) for s in spec.inputs)
             raise ModelError(f"has {len(op.inputs)} inputs; {op.name} takes {expected}", where)
-        if len(op.outputs) != len(spec.outputs):
-            raise ModelError(f"has {len(op.outputs)} outputs; {op.name} produces {len(spec.outputs)}", where)
+        variadic_outputs = any(s.variadic for s in spec.outputs)
+        if len(op.outputs) != len(spec.outputs) and not (variadic_outputs and len(op.outputs) > len(spec.outputs)):
+            expected = ", ".join(str(s) for s in spec.outputs)
+            raise ModelError(f"has {len(op.outputs)} outputs; {op.name} produces {expected}", where)
         for position, tensor_index in enumerate(op.inputs):
             role = spec.inputs[min(position, len(spec.inputs) - 1)]
             if tensor_index < 0:
@@ -180,6 +182,10 @@ class Program:
             mixed = {input_types[p] for p in range(len(spec.inputs) - 1, len(input_types))} - {None}
             if len(mixed) > 1:
                 raise UnsupportedOpError(f"{variadic_role.role} inputs mix dtypes {sorted(mixed)}", where)
+        if variadic_outputs:
+            mixed = set(output_types[len(spec.outputs) - 1:])
+            if len(mixed) > 1:
+                raise UnsupportedOpError(f"outputs mix dtypes {sorted(mixed)}", where)
         if spec.match(role_types) is None:
             found = ", ".join(f"{role}={dtype}" for role, dtype in role_types.items())
             supported = "; ".join(spec.signature_text(k) for k in spec.kernels)

@@ -333,7 +333,7 @@ class Tracer:
         def emit_folded(until: int) -> None:
             nonlocal emitted
             for step in program.steps[emitted:until]:
-                record(self._traced(step, step.plan, program.known, [program.known[i] for i in step.op.outputs],
+                record(self._traced(step, step.plan, values, [program.known[i] for i in step.op.outputs],
                                     folded=True))
             emitted = until
 
