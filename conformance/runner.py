@@ -424,8 +424,10 @@ def unsupported_ops(probe_result: dict[str, Any]) -> list[str]:
     from tinyq.catalog import CATALOG
 
     def has_int8(op: str) -> bool:
+        # A kernel that leaves the first input's dtype open (SHAPE, RANK) takes int8 too.
         spec = CATALOG.by_name.get(op)
-        return spec is not None and any("int8" in kernel.values() for kernel in spec.kernels)
+        return spec is not None and any("int8" in kernel.values() or spec.inputs[0].role not in kernel
+                                        for kernel in spec.kernels)
 
     return sorted(op for op in probe_result["runnable"] if not has_int8(op))
 

@@ -9,6 +9,8 @@ the reference refuses the others.
   inserts requantizing QUANTIZE ops in front of the inputs whose parameters differ;
 * direct int8: every input shares the output's chosen scale and zero point (the reference
   requires it), or nothing is quantized;
+* direct uint8: each input its own scale and zero point, some equal to the output's (the
+  reference rescales the others in float32, ConcatenationWithScaling);
 * direct int16: zero points 0 (required) and each tensor its own scale (not compared: the values
   are copied), or nothing is quantized;
 * int32, float32: unquantized.
@@ -24,7 +26,7 @@ from conformance.common import (GraphBuilder, QuantParams, integer_data, model_i
                                 scales, shapes, zero_points)
 
 OP = "CONCATENATION"
-DTYPES = ("int8", "int16", "int32", "float32")
+DTYPES = ("int8", "uint8", "int16", "int32", "float32")
 
 
 @st.composite
@@ -33,6 +35,14 @@ def _direct_quantizations(draw: st.DrawFn, dtype: str, count: int) -> tuple[list
     if dtype == "int8" and draw(st.integers(0, 4), label="quantized") > 0:
         shared = QuantParams(draw(scales("extreme")), draw(zero_points(dtype, extreme=draw(st.booleans()))))
         return [shared] * (count + 1), "shared"
+    if dtype == "uint8":
+        # ConcatenationWithScaling: each input its own scale and zero point (some equal to the output's,
+        # which the reference copies), rescaled in float32.
+        output = QuantParams(draw(scales("extreme")), draw(zero_points(dtype, extreme=draw(st.booleans()))))
+        inputs = [output if draw(st.integers(0, 3), label="input shares the output's") == 0 else
+                  QuantParams(draw(scales("extreme")), draw(zero_points(dtype, extreme=draw(st.booleans()))))
+                  for _ in range(count)]
+        return [*inputs, output], "uint8 rescaling"
     if dtype == "int16" and draw(st.integers(0, 4), label="quantized") > 0:
         return [QuantParams(draw(scales("extreme")), 0) for _ in range(count + 1)], "own scales, zero point 0"
     return [None] * (count + 1), "none"

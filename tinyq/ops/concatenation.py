@@ -1,9 +1,15 @@
 """CONCATENATION: join tensors along one axis (negative axes count from the end).
 
-A pure data movement in LiteRT's reference kernel for every dtype tinyq takes: the int8 kernel
-never requantizes (``reference_ops::Concatenation``); only uint8 goes through
-``ConcatenationWithScaling``, and tinyq does not take uint8 here. So the reference Prepare
-(``concatenation.cc``) insists instead:
+The int8 kernel never requantizes (``reference_ops::Concatenation``); uint8 goes through
+``ConcatenationWithScaling``: an input whose scale and zero point equal the output's is copied,
+any other is rescaled element by element in float32 arithmetic::
+
+    inverse_output_scale = 1.f / output_scale
+    scale = input_scale * inverse_output_scale          # float32
+    bias  = -input_zero_point * scale                   # float32
+    out   = clamp(round(q * scale + bias) + output_zero_point, 0, 255)   # round half away from zero
+
+For the other dtypes the reference Prepare (``concatenation.cc``) insists instead:
 
 * int8: every input's per-tensor scale and zero point equal the output's (the float32 scale
   compared exactly); an unquantized or per-channel tensor counts as scale 0, zero point 0;
@@ -24,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import tflite
 
+from tinyq.fixedpoint import round_half_away_from_zero
 from tinyq.model import Quantization
 from tinyq.ops import OpContext, Operand, Plan
 
@@ -33,11 +40,22 @@ _ACTIVATION_NAMES = {code: name for name, code in vars(tflite.ActivationFunction
 
 
 @dataclass(frozen=True)
+class Rescale:
+    """uint8 ConcatenationWithScaling constants of one input (float32, as the reference holds them)."""
+
+    scale: np.float32
+    bias: np.float32
+    output_zero_point: int
+
+
+@dataclass(frozen=True)
 class ConcatenationParams:
-    """The resolved axis; ``stack_scalars`` when joining rank-0 constants into a vector."""
+    """The resolved axis; ``stack_scalars`` when joining rank-0 constants into a vector; for uint8,
+    one Rescale per input whose quantization differs from the output's (None: copied)."""
 
     axis: int
     stack_scalars: bool
+    rescales: tuple[Rescale | None, ...] = ()
 
 
 def _legacy_params(quantization: Quantization | None) -> tuple[float, int]:
@@ -68,6 +86,30 @@ def _check_quantization(ctx: OpContext, values: list[Operand], output: Operand) 
                 what = "the output" if position == "output" else f"int16 input {position}"
                 raise ctx.unsupported(f"{what} ({_describe(operand)}) has zero point {zero_point}; int16 "
                                       f"CONCATENATION requires zero point 0")
+
+
+def _rescales(values: list[Operand], output: Operand) -> tuple[Rescale | None, ...]:
+    """ConcatenationWithScaling's per-input scale and bias (None where the input is copied)."""
+    output_scale, output_zero_point = _legacy_params(output.quantization)
+    inverse_output_scale = np.float32(1) / np.float32(output_scale)
+    rescales: list[Rescale | None] = []
+    for operand in values:
+        scale, zero_point = _legacy_params(operand.quantization)
+        if zero_point == output_zero_point and np.float32(scale) == np.float32(output_scale):
+            rescales.append(None)
+            continue
+        input_scale = np.float32(np.float32(scale) * inverse_output_scale)
+        rescales.append(Rescale(scale=input_scale, bias=np.float32(np.float32(-zero_point) * input_scale),
+                                output_zero_point=output_zero_point))
+    return tuple(rescales)
+
+
+def _rescaled(values: np.ndarray, rescale: Rescale | None) -> np.ndarray:
+    if rescale is None:
+        return values
+    real = values.astype(np.float32) * rescale.scale + rescale.bias  # float32 products and sums
+    shifted = round_half_away_from_zero(real).astype(np.int64) + rescale.output_zero_point
+    return np.clip(shifted, 0, 255).astype(np.uint8)
 
 
 def prepare(ctx: OpContext) -> Plan:
@@ -106,11 +148,15 @@ def prepare(ctx: OpContext) -> Plan:
                             f"{list(first)}; all dimensions except axis {axis} must be equal")
         axis_size += shape[axis]
     output_shape = first[:axis] + (axis_size,) + first[axis + 1:]
-    return Plan(params=ConcatenationParams(axis=axis, stack_scalars=False), output_shapes=[output_shape])
+    rescales = _rescales(values, output) if output.dtype == np.uint8 else ()
+    return Plan(params=ConcatenationParams(axis=axis, stack_scalars=False, rescales=rescales),
+                output_shapes=[output_shape])
 
 
 def evaluate(params: ConcatenationParams, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
     """The inputs joined along the axis."""
     if params.stack_scalars:
         return [np.stack(inputs)]
+    if params.rescales:
+        inputs = [_rescaled(values, rescale) for values, rescale in zip(inputs, params.rescales)]
     return [np.concatenate(inputs, axis=params.axis)]
