@@ -24,7 +24,8 @@ REQUIRED = [
     "silabs_fingerprint_signature_generator_int8", "network_tester_dwconv_int8",
     "mobilenet_v2_pytorch_int8_1x3x224x224", "coral_tf2_mobilenet_v2_1.0_224_ptq",
     # Op coverage II: SHAPE / STRIDED_SLICE / PACK (rf_keras), int16 STRIDED_SLICE (seanet).
-    "custom_model_rf_keras", "seanet_int16x8/strided_slice0",
+    "custom_model_rf_keras", "seanet_int16x8/strided_slice0", "coral_split_concat_uint8",
+    "armex_basic_lstm_quantized_small",
 ]
 # Large models get fewer random inputs to keep the default tier fast.
 LARGE = {"mobilenet_v2_pytorch_int8_1x3x224x224", "coral_tf2_mobilenet_v2_1.0_224_ptq",
