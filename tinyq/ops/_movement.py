@@ -66,3 +66,15 @@ def split_along(data: np.ndarray, axis: int, sizes: tuple[int, ...]) -> list[np.
     """Consecutive pieces of ``data`` along ``axis`` with the given sizes, each a contiguous copy."""
     boundaries = np.cumsum(sizes)[:-1]
     return [np.ascontiguousarray(part) for part in np.split(data, boundaries, axis=axis)]
+
+
+def check_indices(indices: np.ndarray, limit: int | np.ndarray, what: str) -> None:
+    """Raise InvokeError unless every index lies in ``[0, limit)`` (``limit`` may broadcast per column)."""
+    from tinyq.errors import InvokeError
+
+    bad = (indices < 0) | (indices >= limit)
+    if np.any(bad):
+        position = tuple(int(p) for p in np.argwhere(bad)[0])
+        value = int(indices[position])
+        bound = int(np.broadcast_to(limit, indices.shape)[position])
+        raise InvokeError(f"{what} {value} at position {list(position)} is out of range [0, {bound})")
