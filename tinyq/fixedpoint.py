@@ -659,3 +659,54 @@ def log_x_for_x_greater_than_or_equal_to_1(x: ArrayLike, input_integer_bits: int
     num_scaled = rescale(num, 0, accum_bits)
     total = _wrap_int32(srdhm(z_pow_2_adj, _Q0_LOG_2) + srdhm(num_scaled, recip_denom))
     return rescale(total, accum_bits, output_integer_bits)
+
+
+# ---------------------------------------------------------------------------------------------
+# gemmlowp tanh / logistic (TFLite Micro's int8 TANH and LOGISTIC)
+# ---------------------------------------------------------------------------------------------
+
+def one_minus_x_over_one_plus_x_for_x_in_0_1(a: ArrayLike) -> np.ndarray:
+    """gemmlowp ``one_minus_x_over_one_plus_x_for_x_in_0_1``: Q0.31 ``x`` in [0, 1) -> Q0.31 ``(1 - x) / (1 + x)``.
+
+    The Newton-Raphson reciprocal of :func:`one_over_one_plus_x_for_x_in_0_1`, finished with
+    ``Rescale<0>(x - F2::One())``.
+    """
+    half_denominator = _rounding_half_sum(_as_int64(a), INT32_MAX)
+    x = _wrap_int32(_Q2_48_OVER_17 + saturating_rounding_doubling_high_mul(half_denominator, _Q2_NEG_32_OVER_17))
+    for _ in range(3):
+        half_denominator_times_x = saturating_rounding_doubling_high_mul(half_denominator, x)
+        one_minus_half_denominator_times_x = _wrap_int32(_Q2_ONE - half_denominator_times_x)
+        x = _wrap_int32(x + rescale(saturating_rounding_doubling_high_mul(x, one_minus_half_denominator_times_x), 4, 2))
+    return rescale(_wrap_int32(x - _Q2_ONE), 2, 0)
+
+
+def gemmlowp_tanh(a: ArrayLike, integer_bits: int) -> np.ndarray:
+    """gemmlowp ``tanh`` of ``FixedPoint<int32, integer_bits>`` raw values, as Q0.31 raw values.
+
+    ``t = one_minus_x_over_one_plus_x(exp_on_negative_values(2 * -|a|))`` (``ExactMulByPot<1>``
+    relabels the raw value with one more integer bit), negated for negative ``a``, 0 at 0.
+    """
+    values = _as_int64(a)
+    negative_abs = np.where(values < 0, values, _wrap_int32(-values))
+    t = one_minus_x_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(negative_abs, integer_bits + 1))
+    return np.where(values == 0, 0, np.where(values < 0, _wrap_int32(-t), t))
+
+
+def gemmlowp_logistic(a: ArrayLike, integer_bits: int) -> np.ndarray:
+    """gemmlowp ``logistic`` of ``FixedPoint<int32, integer_bits>`` raw values, as Q0.31 raw values.
+
+    ``one_over_one_plus_x(exp_on_negative_values(-|a|))`` for positive ``a``, one minus that for
+    negative ``a``, and exactly one half (``1 << 30``) at 0.
+    """
+    values = _as_int64(a)
+    absolute = np.where(values > 0, values, _wrap_int32(-values))
+    if_positive = one_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(_wrap_int32(-absolute), integer_bits))
+    if_negative = _wrap_int32(INT32_MAX - if_positive)
+    return np.where(values == 0, 1 << 30, np.where(values > 0, if_positive, if_negative))
+
+
+def calculate_input_radius(input_integer_bits: int, input_left_shift: int, total_signed_bits: int = 31) -> int:
+    """``CalculateInputRadius``: ``floor((2**bits - 1) * 2**(total - bits) / 2**shift)``, in double as upstream."""
+    max_input_rescaled = (1.0 * ((1 << input_integer_bits) - 1) * float(1 << (total_signed_bits - input_integer_bits))
+                          / float(1 << input_left_shift))
+    return int(np.floor(max_input_rescaled))

@@ -201,3 +201,32 @@ def table_stages(table: np.ndarray, values: np.ndarray) -> dict[str, np.ndarray]
     """``internals`` of a table op (see :mod:`tinyq.ops`): the int8[256] table (``lut_int8``,
     indexed by the input's uint8 bit pattern) and the ``lookup`` it gives, which is the op's output."""
     return {"lut_int8": table, "lookup": lookup(table, values)}
+
+
+def tflm_fixed_point_table(function: str, input_scale: float, input_zero_point: int) -> np.ndarray:
+    """TFLite Micro's int8 TANH or LOGISTIC (``reference_integer_ops::Tanh`` / ``Logistic``) for all 256
+    inputs, as a table indexed like :func:`lookup`.
+
+    Prepare: ``input_real_multiplier = double(input_scale) * 2**27``; ``frexp`` splits it into
+    ``q * 2**input_left_shift`` and ``input_multiplier = round(q * 2**31)``; inputs at or beyond
+    ``CalculateInputRadius(4, input_left_shift)`` from the zero point saturate. Otherwise the
+    Q4.27 value ``MultiplyByQuantizedMultiplier(x - zp, input_multiplier, input_left_shift)``
+    goes through gemmlowp's tanh (output Q0.7: ``RoundingDivideByPOT(raw, 24)``, zero point 0)
+    or logistic (``RoundingDivideByPOT(raw, 23) - 128``). The output's own scale and zero point
+    are not read (LOGISTIC requires zero point -128 in TFLM's Prepare).
+    """
+    input_integer_bits = 4
+    mantissa, input_left_shift = np.frexp(np.float64(input_scale) * float(1 << (31 - input_integer_bits)))
+    input_multiplier = int(fixedpoint.round_half_away_from_zero(np.float64(mantissa) * float(1 << 31)))
+    radius = fixedpoint.calculate_input_radius(input_integer_bits, int(input_left_shift))
+    codes = np.arange(256, dtype=np.int64).astype(np.uint8).view(np.int8).astype(np.int64)
+    centred = codes - input_zero_point
+    inside = np.clip(centred, -radius + 1, radius - 1)  # values outside are replaced below
+    q4 = fixedpoint.multiply_by_quantized_multiplier(inside, input_multiplier, int(input_left_shift))
+    if function == "tanh":
+        result = fixedpoint.rounding_divide_by_pot(fixedpoint.gemmlowp_tanh(q4, input_integer_bits), 31 - 7)
+    else:
+        result = fixedpoint.rounding_divide_by_pot(fixedpoint.gemmlowp_logistic(q4, input_integer_bits), 31 - 8) - 128
+    result = np.clip(result, -128, 127)
+    result = np.where(centred <= -radius, -128, np.where(centred >= radius, 127, result))
+    return result.astype(np.int8)

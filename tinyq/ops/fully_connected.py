@@ -30,9 +30,12 @@ tinyq computes the sums with one BLAS matrix product, exact: float32 when ``max_
 sum is then a float32 integer), float64 otherwise.
 
 TFLite Micro (and LiteRT's optimized kernels) instead compute
-``MultiplyByQuantizedMultiplier(acc, QuantizeMultiplier(effective_output_scale))``, whose
-rounding differs on ties and near-ties: with ``effective_output_scale = 0.5`` and ``acc = -3``
-LiteRT's reference gives -2 and TFLite Micro -1. tinyq follows LiteRT's reference.
+``MultiplyByQuantizedMultiplier(acc, QuantizeMultiplier(real_multiplier))``, whose rounding
+differs on ties and near-ties: with a scale of 0.5 and ``acc = -3`` LiteRT's reference gives -2
+and TFLite Micro -1. tinyq follows LiteRT's reference; ``numerics="tflm"`` follows TFLite Micro,
+whose per-tensor ``real_multiplier`` is ``double(float(input_scale * weights_scale)) /
+double(output_scale)`` (a float32 product) and per-channel one ``double(input_scale) *
+double(weights_scale[u]) / double(output_scale)``.
 
 Prepare checks, as LiteRT's ``fully_connected.cc``: 2-D weights, the input size a multiple of
 ``accum_depth`` (and its last dimension equal to it with ``keep_num_dims``), fused activation
@@ -74,6 +77,20 @@ class FullyConnectedParams:
     output_activation_min: int
     output_activation_max: int
     output_shape: tuple[int, ...]
+    # numerics="tflm": MultiplyByQuantizedMultiplier constants per unit (None: the double path).
+    output_multiplier: np.ndarray | None = None
+    output_shift: np.ndarray | None = None
+
+
+def _tflm_real_multipliers(input_scale: float, weights_scales: np.ndarray, output_scale: float,
+                           per_channel: bool) -> np.ndarray:
+    """TFLite Micro's real multipliers (``CalculateOpDataFullyConnected``): per tensor
+    ``double(float(input_scale * weights_scale)) / double(output_scale)``
+    (``GetQuantizedConvolutionMultipler``), per channel ``double * double / double``."""
+    if per_channel:
+        return np.float64(np.float32(input_scale)) * weights_scales / np.float64(np.float32(output_scale))
+    product = np.float64(np.float32(np.float32(input_scale) * np.float32(weights_scales[0])))
+    return np.array([product / np.float64(np.float32(output_scale))])
 
 
 def prepare(ctx: OpContext) -> Plan:
@@ -134,12 +151,17 @@ def prepare(ctx: OpContext) -> Plan:
     effective_output_scale = np.broadcast_to(
         np.float64(input_scale) * weights_scales / np.float64(output_scale), (units,)).copy()
     activation_min, activation_max = ctx.fused_activation_range(output_scale, output_zero_point)
+    output_multiplier = output_shift = None
+    if ctx.numerics == "tflm":
+        real = _tflm_real_multipliers(input_scale, weights_scales, output_scale, per_channel)
+        multipliers, shifts = fixedpoint.quantize_multipliers(np.broadcast_to(real, (units,)))
+        output_multiplier, output_shift = np.asarray(multipliers, np.int64), np.asarray(shifts, np.int64)
     params = FullyConnectedParams(
         input_zero_point=input_zero_point, accum_depth=accum_depth,
         weights_matrix=np.ascontiguousarray(weights.T, dtype=dtype), bias=bias,
         effective_output_scale=effective_output_scale, output_offset=output_zero_point,
         output_activation_min=int(activation_min), output_activation_max=int(activation_max),
-        output_shape=output_shape)
+        output_shape=output_shape, output_multiplier=output_multiplier, output_shift=output_shift)
     return Plan(params=params, output_shapes=[output_shape])
 
 
@@ -158,7 +180,10 @@ def _after_bias(params: FullyConnectedParams, accumulator: np.ndarray) -> np.nda
 
 
 def _scaled(params: FullyConnectedParams, after_bias: np.ndarray) -> np.ndarray:
-    """``int32(round(double(acc) * effective_output_scale))`` as int64."""
+    """``int32(round(double(acc) * effective_output_scale))`` as int64 (numerics="tflm":
+    ``MultiplyByQuantizedMultiplier(acc, output_multiplier[u], output_shift[u])``)."""
+    if params.output_multiplier is not None:
+        return fixedpoint.multiply_by_quantized_multiplier(after_bias, params.output_multiplier, params.output_shift)
     scaled = fixedpoint.round_half_away_from_zero(after_bias.astype(np.float64) * params.effective_output_scale)
     # static_cast<int32_t> of an out-of-range double is INT32_MIN on x86-64 (cvttsd2si).
     in_range = (scaled >= _INT32_MIN) & (scaled <= _INT32_MAX)
@@ -183,7 +208,8 @@ def internals(params: FullyConnectedParams, inputs: list[np.ndarray | None]) -> 
     clamped values, each in the output's shape.
 
     The reference's FULLY_CONNECTED has no integer multiplier and shift: ``effective_output_scale``
-    (float64, one per unit) takes their place.
+    (float64, one per unit) takes their place (numerics="tflm": ``output_multiplier`` and
+    ``output_shift``).
     """
     accumulator = _accumulator(params, inputs[0])
     after_bias = _after_bias(params, accumulator)
@@ -191,7 +217,11 @@ def internals(params: FullyConnectedParams, inputs: list[np.ndarray | None]) -> 
     requantized = _requantized(params, scaled)
     clamped = np.clip(requantized, params.output_activation_min, params.output_activation_max).astype(np.int8)
     shape = params.output_shape
-    return {"effective_output_scale": params.effective_output_scale,
+    constants = {"effective_output_scale": params.effective_output_scale}
+    if params.output_multiplier is not None:  # numerics="tflm"
+        constants = {"output_multiplier": params.output_multiplier.astype(np.int32),
+                     "output_shift": params.output_shift.astype(np.int32)}
+    return {**constants,
             "accumulator": accumulator.astype(np.int32).reshape(shape),  # the int32 accumulator wraps
             "after_bias": after_bias.reshape(shape),
             "scaled": scaled.astype(np.int32).reshape(shape),

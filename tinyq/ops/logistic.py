@@ -44,6 +44,12 @@ def prepare(ctx: OpContext) -> Plan:
     """Check the output scale and build the table (LUTPopulate<int8_t>)."""
     operand = ctx.input(0)
     output = ctx.output(0)
+    if ctx.numerics == "tflm":
+        # TFLite Micro computes in gemmlowp fixed point (see _lut.tflm_fixed_point_table).
+        if output.zero_point != -128:
+            raise ctx.error(f"output zero point {output.zero_point}; TFLite Micro's int8 LOGISTIC requires -128")
+        table = _lut.tflm_fixed_point_table("logistic", operand.scale, operand.zero_point)
+        return Plan(params=LogisticParams(lut_int8=table), output_shapes=[operand.shape])
     if output.scale != _OUTPUT_SCALE:
         raise ctx.error(f"output tensor {output.index} '{output.name}' has scale {output.scale!r}; int8 LOGISTIC "
                         f"requires an output scale of exactly 1/256 (LiteRT's SigmoidPrepare)")

@@ -7,7 +7,7 @@ scales nor the zero points of input and output, and neither does tinyq).
 The pad value (LiteRT ``pad.cc`` Eval, ``EvalInt``): for an int8 or int16 tensor that carries
 quantization parameters it is the *output* zero point, which must lie in the dtype's range;
 for an int8/int16 tensor without quantization, int32 and float32 it is 0. TFLM pads int16 with 0
-even when it is quantized with a non-zero zero point.
+even when it is quantized with a non-zero zero point (``numerics="tflm"`` does the same).
 
 Checks as LiteRT Prepare/``GetPadParams``: at most 5 dimensions
 (``PadKernelMaxDimensionCount``), paddings of shape ``[rank, 2]``, int64 entries within the
@@ -56,7 +56,9 @@ def prepare(ctx: OpContext) -> Plan:
     right_padding = tuple(int(p) for p in paddings[:, 1])
 
     pad_value: int | float = 0
-    if operand.dtype in (np.int8, np.int16) and operand.quantization is not None:
+    # numerics="tflm": TFLite Micro pads int16 with 0 whatever the zero point.
+    tflm_int16 = ctx.numerics == "tflm" and operand.dtype == np.int16
+    if operand.dtype in (np.int8, np.int16) and operand.quantization is not None and not tflm_int16:
         # EvalInt: quantized PAD fills with the output zero point.
         info = np.iinfo(output.dtype)
         # The reference reads the output's per-tensor ("legacy") zero point: 0 when the output

@@ -36,6 +36,10 @@ def prepare(ctx: OpContext) -> Plan:
     """Build the table (LUTPopulate<int8_t> of std::tanh)."""
     operand = ctx.input(0)
     output = ctx.output(0)
+    if ctx.numerics == "tflm":
+        # TFLite Micro computes in gemmlowp fixed point (see _lut.tflm_fixed_point_table).
+        table = _lut.tflm_fixed_point_table("tanh", operand.scale, operand.zero_point)
+        return Plan(params=TanhParams(lut_int8=table), output_shapes=[operand.shape])
     if not (np.isfinite(output.scale) and output.scale > 0):
         raise ctx.error(f"output tensor {output.index} '{output.name}' has scale {output.scale!r}; TANH needs a "
                         f"finite positive output scale")
