@@ -184,7 +184,11 @@ class OpResult:
             kept.append(text)
 
     def add_targets(self, result: CaseResult) -> None:
-        """Tally each numerics target against its own oracle (defect cases included: the oracle is the judge)."""
+        """Tally each numerics target against its own oracle (defect cases included: the oracle is the judge;
+        expected-error cases left out: what another runtime does with data the reference refuses is not
+        a target)."""
+        if result.case.params.get("expect_error"):
+            return
         described = result.case.describe()
         for target, oracle in TARGETS.items():
             run = target_run(target)
@@ -355,8 +359,10 @@ def random_inputs(model: bytes, rng: np.random.Generator) -> list[np.ndarray]:
 def run_model(path: Path, name: str, seed: int, runs: int = 3) -> dict[str, str]:
     """One whole model on ``runs`` seeded random inputs: ``{"status": ..., "detail": ...}``.
 
-    Status ``skipped`` when tinyq rejects the model (unsupported op or malformed file), ``error``
-    when BUILTIN_REF raises, ``mismatch`` when tinyq differs from it, else ``bit-exact``.
+    Status ``skipped`` when tinyq rejects the model (unsupported op or malformed file), ``both
+    reject`` when BUILTIN_REF fails at Invoke and tinyq raises InvokeError on every input (malicious
+    data), ``error`` when only BUILTIN_REF raises, ``mismatch`` when tinyq differs from it, else
+    ``bit-exact``.
     """
     model = path.read_bytes()
     try:
@@ -376,6 +382,11 @@ def run_model(path: Path, name: str, seed: int, runs: int = 3) -> dict[str, str]
     parts, status = [], "bit-exact"
     pairs = [("tinyq", REFERENCE), ("tflm", REFERENCE), ("litert", REFERENCE),
              *((target_run(target), oracle) for target, oracle in TARGETS.items())]
+    rejected = [isinstance(r.outputs[REFERENCE], str) and isinstance(r.outputs["tinyq"], str)
+                and r.outputs["tinyq"].startswith("InvokeError") for r in results]
+    if all(rejected):
+        return {"status": "both reject", "detail": f"litert-ref fails at Invoke ({results[0].outputs[REFERENCE]}) and "
+                                                   f"tinyq raises {results[0].outputs['tinyq']}"}
     for first, second in pairs:
         differences = [d for d in (r.compare(second, first) for r in results) if d is not None]
         parts.append(f"{first} = {second} on {runs - len(differences)}/{runs}" + (

@@ -16,7 +16,8 @@ written, so absurd zero points round as the reference rounds them.
 int16 input requires zero point 0 (Prepare); int16 per-channel is refused by the reference
 (``Type not supported for per-channel``) and by tinyq. A tensor without quantization parameters
 would be read by the reference as scale 0 (every output 0); tinyq reports it as a malformed
-model instead. TFLM computes the per-tensor path the same way and has no per-channel path.
+model instead. TFLM computes the per-tensor path the same way and has no per-channel path: it applies the first
+channel's scale and zero point to every element (``numerics="tflm"`` does the same).
 """
 
 from __future__ import annotations
@@ -44,7 +45,12 @@ def prepare(ctx: OpContext) -> Plan:
     if quantization is None:
         raise ctx.error(f"input tensor {operand.index} '{operand.name}' has no quantization parameters; "
                         f"DEQUANTIZE needs a scale and zero point")
-    if quantization.per_channel:
+    if quantization.per_channel and ctx.numerics == "tflm":
+        # TFLite Micro has no per-channel path: it reads the tensor's first scale and zero point.
+        params = DequantizeParams(scale=np.asarray(np.float32(quantization.scale[0]), dtype=np.float64),
+                                  zero_point=np.asarray(int(quantization.zero_point[0]), dtype=np.int64),
+                                  per_channel=False)
+    elif quantization.per_channel:
         if operand.dtype == np.int16:
             raise ctx.unsupported("int16 input quantized per channel; LiteRT's DEQUANTIZE has no such kernel")
         axis = quantization.quantized_dimension

@@ -24,7 +24,8 @@ LiteRT vs TFLite Micro: LiteRT forms the real multiplier with float32 multiplica
 division and only then widens it to double; TFLM (``mul_common.cc``) multiplies and divides the
 widened scales in double. The two multipliers differ in their low bits for almost every scale
 triple; for about 1% of random triples that changes a few of the 65536 possible outputs by one
-(``tests/ops/test_elementwise.py`` keeps such triples). tinyq follows LiteRT.
+(``tests/ops/test_elementwise.py`` keeps such triples). tinyq follows LiteRT, and TFLM with
+``numerics="tflm"``.
 
 Broadcasting follows numpy's rule (``CalculateShapeForBroadcast``), up to 6-D.
 
@@ -80,8 +81,12 @@ def prepare(ctx: OpContext) -> Plan:
     input2_scale = _positive_scale(ctx, input2, "input2")
     output_scale = _positive_scale(ctx, output, "output")
     # float * float / float in float32, as mul.cc writes it; widened to double afterwards.
+    # numerics="tflm": TFLite Micro's mul_common.cc widens each scale to double first.
     with np.errstate(over="ignore", under="ignore"):
-        real_multiplier = float(input1_scale * input2_scale / output_scale)
+        if ctx.numerics == "tflm":
+            real_multiplier = float(input1_scale) * float(input2_scale) / float(output_scale)
+        else:
+            real_multiplier = float(input1_scale * input2_scale / output_scale)
     if not math.isfinite(real_multiplier):
         raise ctx.unsupported(f"input1 scale * input2 scale / output scale overflows float32 "
                               f"({float(input1_scale)!r} * {float(input2_scale)!r} / {float(output_scale)!r})")

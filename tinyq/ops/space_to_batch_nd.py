@@ -5,8 +5,8 @@ spatial axis must be a multiple of its block; output batch ``(shift_h * block_w 
 batch + b`` holds the elements at ``(h * block_h + shift_h, w * block_w + shift_w)`` of the
 padded input. The padding value is the output zero point for 8-bit types (the reference
 ``memset``s it) and 0 otherwise. TFLite Micro (tflite-micro 0.dev20261023) pads with values that
-are not the zero point and change from run to run (float32 padding reads as garbage such as
--1.3e20): its ``SpaceToBatchParams`` are allocated but never filled in; ``numerics="tflm"`` keeps
+are not the zero point (float32 padding read as garbage such as -1.3e20 in one run): its
+``SpaceToBatchParams`` are allocated but never filled in; ``numerics="tflm"`` keeps
 the reference's arithmetic here and the conformance report lists those cases. Checks: see :mod:`tinyq.ops._space_batch`.
 """
 
