@@ -152,7 +152,7 @@ def requantization_constants(effective_scales: np.ndarray, output_zero_point: in
 
 
 # The float activation range XNNPACK's delegate gives each fused activation (ConvertActivationToOutputRange).
-_XNNPACK_ACTIVATION_RANGES = {0: (-np.inf, np.inf), 1: (0.0, np.inf), 2: (-1.0, 1.0), 3: (0.0, 6.0)}
+XNNPACK_ACTIVATION_RANGES = {0: (-np.inf, np.inf), 1: (0.0, np.inf), 2: (-1.0, 1.0), 3: (0.0, 6.0)}
 # XNNPACK refuses a requantization scale of 256 or more (the LiteRT default path then fails to prepare).
 XNNPACK_MAX_REQUANTIZATION_SCALE = 256.0
 
@@ -178,9 +178,9 @@ def xnnpack_requantization(ctx: OpContext, input_scale: float, filter_scales: np
         raise ctx.unsupported(f"requantization scale {float(scales.max()):.7g} is 256 or more; XNNPACK refuses "
                               f"it, so LiteRT's default path cannot run this operator")
     activation = ctx.options.fused_activation_function
-    if activation not in _XNNPACK_ACTIVATION_RANGES:
+    if activation not in XNNPACK_ACTIVATION_RANGES:
         raise ctx.unsupported(f"fused activation {activation}; XNNPACK takes NONE, RELU, RELU_N1_TO_1 and RELU6")
-    low, high = _XNNPACK_ACTIVATION_RANGES[activation]
+    low, high = XNNPACK_ACTIVATION_RANGES[activation]
     constants = requantization_constants(np.zeros(channels), output_zero_point,
                                          xnnpack_quantize(low, output_scale, output_zero_point),
                                          xnnpack_quantize(high, output_scale, output_zero_point))

@@ -35,7 +35,9 @@ differs on ties and near-ties: with a scale of 0.5 and ``acc = -3`` LiteRT's ref
 and TFLite Micro -1. tinyq follows LiteRT's reference; ``numerics="tflm"`` follows TFLite Micro,
 whose per-tensor ``real_multiplier`` is ``double(float(input_scale * weights_scale)) /
 double(output_scale)`` (a float32 product) and per-channel one ``double(input_scale) *
-double(weights_scale[u]) / double(output_scale)``.
+double(weights_scale[u]) / double(output_scale)``. ``numerics="xnnpack"`` requantizes as XNNPACK
+does for convolutions (float32 ``requantization_scale``, round half to even; see
+:mod:`tinyq.ops._convolution`).
 
 Prepare checks, as LiteRT's ``fully_connected.cc``: 2-D weights, the input size a multiple of
 ``accum_depth`` (and its last dimension equal to it with ``keep_num_dims``), fused activation
@@ -55,8 +57,9 @@ import numpy as np
 
 from tinyq import fixedpoint
 from tinyq.ops import FUSED_ACTIVATIONS, OpContext, Plan
-from tinyq.ops._convolution import (activation_quantization, bias_values, exact_matmul_dtype, filter_quantization,
-                                    legacy_scale)
+from tinyq.ops._convolution import (Requantization, activation_quantization, bias_values, exact_matmul_dtype,
+                                    filter_quantization, finish, finish_stages, legacy_scale, reshape_stages,
+                                    xnnpack_requantization)
 
 # LiteRT's bound on (bias scale - input scale * weights scale) / output scale, per-tensor weights.
 _BIAS_SCALE_TOLERANCE = 0.02
@@ -80,6 +83,8 @@ class FullyConnectedParams:
     # numerics="tflm": MultiplyByQuantizedMultiplier constants per unit (None: the double path).
     output_multiplier: np.ndarray | None = None
     output_shift: np.ndarray | None = None
+    # numerics="xnnpack": XNNPACK's float32 requantization (see tinyq.ops._convolution).
+    xnnpack: Requantization | None = None
 
 
 def _tflm_real_multipliers(input_scale: float, weights_scales: np.ndarray, output_scale: float,
@@ -152,6 +157,9 @@ def prepare(ctx: OpContext) -> Plan:
         np.float64(input_scale) * weights_scales / np.float64(output_scale), (units,)).copy()
     activation_min, activation_max = ctx.fused_activation_range(output_scale, output_zero_point)
     output_multiplier = output_shift = None
+    xnnpack = None
+    if ctx.numerics == "xnnpack":
+        xnnpack = xnnpack_requantization(ctx, input_scale, quantization.scale, units, output_scale, output_zero_point)
     if ctx.numerics == "tflm":
         real = _tflm_real_multipliers(input_scale, weights_scales, output_scale, per_channel)
         multipliers, shifts = fixedpoint.quantize_multipliers(np.broadcast_to(real, (units,)))
@@ -161,7 +169,7 @@ def prepare(ctx: OpContext) -> Plan:
         weights_matrix=np.ascontiguousarray(weights.T, dtype=dtype), bias=bias,
         effective_output_scale=effective_output_scale, output_offset=output_zero_point,
         output_activation_min=int(activation_min), output_activation_max=int(activation_max),
-        output_shape=output_shape, output_multiplier=output_multiplier, output_shift=output_shift)
+        output_shape=output_shape, output_multiplier=output_multiplier, output_shift=output_shift, xnnpack=xnnpack)
     return Plan(params=params, output_shapes=[output_shape])
 
 
@@ -197,6 +205,8 @@ def _requantized(params: FullyConnectedParams, scaled: np.ndarray) -> np.ndarray
 
 def evaluate(params: FullyConnectedParams, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
     """Exact float matrix product, int32 accumulator, double requantization, clamp."""
+    if params.xnnpack is not None:
+        return [finish(_accumulator(params, inputs[0]), params.bias, params.xnnpack).reshape(params.output_shape)]
     acc = _after_bias(params, _accumulator(params, inputs[0]))
     acc_scaled = _requantized(params, _scaled(params, acc))
     np.clip(acc_scaled, params.output_activation_min, params.output_activation_max, out=acc_scaled)
@@ -212,6 +222,8 @@ def internals(params: FullyConnectedParams, inputs: list[np.ndarray | None]) -> 
     ``output_shift``).
     """
     accumulator = _accumulator(params, inputs[0])
+    if params.xnnpack is not None:
+        return reshape_stages(finish_stages(accumulator, params.bias, params.xnnpack), params.output_shape)
     after_bias = _after_bias(params, accumulator)
     scaled = _scaled(params, after_bias)
     requantized = _requantized(params, scaled)

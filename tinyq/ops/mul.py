@@ -29,6 +29,11 @@ triple; for about 1% of random triples that changes a few of the 65536 possible 
 
 Broadcasting follows numpy's rule (``CalculateShapeForBroadcast``), up to 6-D.
 
+``numerics="xnnpack"``: when XNNPACK's delegate takes the node (``input1_scale * input2_scale /
+output_scale`` in float32 within [2**-16, 256)), the product is requantized in float32 and rounded
+half to even (``qs8-vmul`` fp32 kernels), with the delegate's activation bounds
+(``xnn_qs8_quantize``).
+
 The int32 form is plain wrap-around multiplication followed by the activation clamp
 (``_integer_binary``).
 """
@@ -43,10 +48,13 @@ import numpy as np
 from tinyq import fixedpoint
 from tinyq.ops import Operand, OpContext, Plan
 from tinyq.ops._broadcast import broadcast_shape
+from tinyq.ops._convolution import XNNPACK_ACTIVATION_RANGES, xnnpack_quantize
 from tinyq.ops._integer_binary import Int32Params, int32_output, prepare_int32
 
 # MultiplyByQuantizedMultiplier computes x * (1 << shift): the shift must stay below 32.
 MAX_LEFT_SHIFT = 31
+XNNPACK_MIN_SCALE = np.float32(2.0**-16)
+XNNPACK_MAX_SCALE = np.float32(256.0)
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,8 @@ class MulParams:
     output_activation_min: int
     output_activation_max: int
     output_shape: tuple[int, ...]
+    # numerics="xnnpack": XNNPACK's float32 product_output_scale (None: MultiplyByQuantizedMultiplier).
+    xnnpack_scale: np.float32 | None = None
 
 
 def _positive_scale(ctx: OpContext, operand: Operand, role: str) -> np.float32:
@@ -96,15 +106,33 @@ def prepare(ctx: OpContext) -> Plan:
                               f"of {output_shift}; MultiplyByQuantizedMultiplier shifts by at most {MAX_LEFT_SHIFT}")
     output_activation_min, output_activation_max = ctx.fused_activation_range(float(output_scale),
                                                                           output.zero_point)
+    xnnpack_scale = None
+    if ctx.numerics == "xnnpack":
+        with np.errstate(over="ignore", under="ignore"):
+            product_output_scale = np.float32(np.float32(input1_scale * input2_scale) / output_scale)
+        # XNNPACK's delegate takes the node only for scales in [2**-16, 256) (else LiteRT's builtin kernel runs).
+        if XNNPACK_MIN_SCALE <= product_output_scale < XNNPACK_MAX_SCALE:
+            xnnpack_scale = product_output_scale
+            activation = ctx.options.fused_activation_function
+            low, high = XNNPACK_ACTIVATION_RANGES[activation]
+            output_activation_min = xnnpack_quantize(low, float(output_scale), output.zero_point)
+            output_activation_max = xnnpack_quantize(high, float(output_scale), output.zero_point)
     params = MulParams(input1_offset=-input1.zero_point, input2_offset=-input2.zero_point,
                        output_offset=output.zero_point, output_multiplier=output_multiplier,
                        output_shift=output_shift, output_activation_min=output_activation_min,
-                       output_activation_max=output_activation_max, output_shape=output_shape)
+                       output_activation_max=output_activation_max, output_shape=output_shape,
+                       xnnpack_scale=xnnpack_scale)
     return Plan(params=params, output_shapes=[output_shape])
 
 
 def _unclamped_result(params: MulParams, product: np.ndarray) -> np.ndarray:
-    """``MultiplyByQuantizedMultiplier(product, output_multiplier, output_shift) + output_offset``."""
+    """``MultiplyByQuantizedMultiplier(product, output_multiplier, output_shift) + output_offset``
+    (numerics="xnnpack": ``rint(clamp(float32(product) * scale, -128 - zp, 127 - zp)) + zp``, XNNPACK's
+    ``qs8-vmul`` fp32 kernel)."""
+    if params.xnnpack_scale is not None:
+        scaled = product.astype(np.float32) * params.xnnpack_scale
+        scaled = np.clip(scaled, np.float32(-128 - params.output_offset), np.float32(127 - params.output_offset))
+        return np.rint(scaled).astype(np.int64) + params.output_offset
     return fixedpoint.multiply_by_quantized_multiplier(product, params.output_multiplier,
                                                        params.output_shift) + params.output_offset
 
