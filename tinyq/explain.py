@@ -299,6 +299,8 @@ def _accumulating_op(op: TracedOp, position: tuple[int, ...], other: int | None)
     bias_values = op.inputs[bias_position] if bias_position is not None and bias_position < len(op.inputs) else None
     bias = None if bias_values is None else int(bias_values.reshape(-1)[position[-1]])
     params = op.params
+    if "requantization_scale" in stages or "output_multiplier" in stages and op.name == "FULLY_CONNECTED":
+        return lines + _staged_requantization_lines(stages, position)
     if op.name == "FULLY_CONNECTED":
         return lines + _double_requantization_lines(op, accumulator, bias, position, other)
     requantization = params.requantization
@@ -307,6 +309,20 @@ def _accumulating_op(op: TracedOp, position: tuple[int, ...], other: int | None)
         op, accumulator, bias, int(requantization.output_multiplier[channel]),
         int(requantization.applied_shift[channel]), requantization.output_offset,
         requantization.output_activation_min, requantization.output_activation_max, other)
+
+
+def _staged_requantization_lines(stages: dict[str, np.ndarray], position: tuple[int, ...]) -> list[str]:
+    """The requantization as the op's internals record it (the numerics="tflm"/"xnnpack" forms)."""
+    channel = position[-1]
+    lines = []
+    for name in ("requantization_scale", "output_multiplier", "output_shift"):
+        if name in stages:
+            values = stages[name].reshape(-1)
+            lines.append(f"{name}: {values[channel if values.size > 1 else 0]!r}")
+    for name in ("after_bias", "scaled", "requantized", "clamped"):
+        if name in stages:
+            lines.append(f"{name}: {stages[name][position]!r}")
+    return lines
 
 
 def _double_requantization_lines(op: TracedOp, accumulator: int, bias: int | None, position: tuple[int, ...],
@@ -429,8 +445,8 @@ def _add_sub(trace: Trace, op: TracedOp, position: tuple[int, ...], other: int |
 
 def _mul(trace: Trace, op: TracedOp, position: tuple[int, ...], other: int | None) -> list[str]:
     params = op.params
-    if not hasattr(params, "input1_offset"):  # the int32 form
-        return _generic(trace, op, position, other)
+    if not hasattr(params, "input1_offset") or getattr(params, "xnnpack_scale", None) is not None:
+        return _generic(trace, op, position, other)  # the int32 form, or XNNPACK's float requantization
     lines, factors = [], []
     reals: Fraction | None = Fraction(1)
     for number, offset in ((1, params.input1_offset), (2, params.input2_offset)):
@@ -473,10 +489,18 @@ def _generic(trace: Trace, op: TracedOp, position: tuple[int, ...], other: int |
     lines = [f"tinyq has no stage-by-stage breakdown of {op.name}"]
     output_shape = op.outputs[0].shape
     for number, (index, values) in enumerate(zip(op.input_indices, op.inputs)):
-        if values is not None and index >= 0 and np.broadcast_shapes(values.shape, output_shape) == output_shape:
-            where = _input_position(values.shape, position)
-            lines.append(f"input {number} (tensor {index}) at {list(where)}: {values[where]}")
+        if values is None or index < 0 or not _broadcasts_to(values.shape, output_shape):
+            continue  # an axis or shape tensor, or an input the output does not index elementwise
+        where = _input_position(values.shape, position)
+        lines.append(f"input {number} (tensor {index}) at {list(where)}: {values[where]}")
     return lines
+
+
+def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
 
 
 _EXPLAINERS: dict[str, Callable[[Trace, TracedOp, tuple[int, ...], int | None], list[str]]] = {

@@ -17,7 +17,9 @@ int32: ``std::abs``; ``INT32_MIN`` stays ``INT32_MIN`` (the two's-complement wra
 build). float32: ``fabsf``. The reference ignores any quantization of int32 and float32 tensors,
 and so does tinyq.
 
-TFLite Micro computes int8 ABS with the same arithmetic; it has no int32 ABS.
+TFLite Micro computes int8 ABS with the same formula, but its build evaluates the quotient in
+double precision, which differs where the float32 quotient rounds onto a tie (``numerics="tflm"``
+follows it); it has no int32 ABS.
 """
 
 from __future__ import annotations
@@ -55,7 +57,12 @@ def prepare(ctx: OpContext) -> Plan:
     needs_rescale = quantization.input_scale != quantization.output_scale
     output_multiplier, output_shift = 0, 0
     if needs_rescale:
-        real_multiplier = float(np.float32(quantization.input_scale) / np.float32(quantization.output_scale))
+        if ctx.numerics == "tflm":
+            # TFLite Micro's build evaluates the quotient in double precision (observed: scales 1.0 and
+            # 0.6666667 give 1.4999999553 in TFLM, exactly 1.5 in float32 in LiteRT).
+            real_multiplier = float(quantization.input_scale) / float(quantization.output_scale)
+        else:
+            real_multiplier = float(np.float32(quantization.input_scale) / np.float32(quantization.output_scale))
         output_multiplier, output_shift = fixedpoint.quantize_multiplier(real_multiplier)
         if output_shift > 31:
             raise ctx.unsupported(f"input scale / output scale = {real_multiplier:.6g} is 2^31 or more; the "

@@ -47,6 +47,7 @@ import numpy as np
 from tinyq import fixedpoint
 from tinyq.ops import Operand, OpContext, Plan
 from tinyq.ops._broadcast import broadcast_shape
+from tinyq.ops._convolution import XNNPACK_ACTIVATION_RANGES, xnnpack_quantize
 from tinyq.ops._integer_binary import Int32Params, int32_output, prepare_int32
 
 # ArithmeticParams.left_shift of the int8 path (int16 with general scales uses 15).
@@ -88,6 +89,55 @@ def _smaller_than_one(ctx: OpContext, name: str, real_multiplier: float, why: st
                         f"requires; {why}") from None
 
 
+@dataclass(frozen=True)
+class XnnpackAddParams:
+    """XNNPACK's ``qs8-vadd`` constants (numerics="xnnpack"), named as its ``qs8_add`` params."""
+
+    bias: int
+    a_multiplier: int
+    b_multiplier: int
+    shift: int
+    output_zero_point: int
+    output_min: int
+    output_max: int
+    output_shape: tuple[int, ...]
+
+
+def xnnpack_add_params(ctx: OpContext, scales: tuple[np.float32, np.float32, np.float32],
+                       zero_points: tuple[int, int, int], b_sign: int,
+                       output_shape: tuple[int, ...]) -> XnnpackAddParams | None:
+    """``xnn_init_qs8_add_minmax_scalar_params`` (``b_sign`` -1 for SUB), or None when XNNPACK's
+    delegate leaves the node to LiteRT's builtin kernel (an input/output scale ratio outside
+    [1/1024, 256))."""
+    a_scale, b_scale, output_scale = scales
+    with np.errstate(over="ignore", under="ignore"):
+        a_output_scale = np.float32(a_scale / output_scale)
+        b_output_scale = np.float32(b_scale / output_scale)
+    for ratio in (a_output_scale, b_output_scale):
+        if not np.float32(1 / 1024) <= ratio < np.float32(256):
+            return None
+    # shift = 20 - exponent of the larger ratio; multipliers = round(ratio * 2**shift), ties to even.
+    shift = 20 - (int(np.frexp(max(a_output_scale, b_output_scale))[1]) - 1)
+    a_multiplier = int(np.rint(np.float32(a_output_scale * np.float32(2.0 ** shift))))
+    b_multiplier = b_sign * int(np.rint(np.float32(b_output_scale * np.float32(2.0 ** shift))))
+    a_zero_point, b_zero_point, output_zero_point = zero_points
+    bias = (1 << (shift - 1)) - a_multiplier * a_zero_point - b_multiplier * b_zero_point
+    low, high = XNNPACK_ACTIVATION_RANGES[ctx.options.fused_activation_function]
+    return XnnpackAddParams(bias=bias, a_multiplier=a_multiplier, b_multiplier=b_multiplier, shift=shift,
+                            output_zero_point=output_zero_point,
+                            output_min=xnnpack_quantize(low, float(output_scale), output_zero_point),
+                            output_max=xnnpack_quantize(high, float(output_scale), output_zero_point),
+                            output_shape=output_shape)
+
+
+def evaluate_xnnpack(params: XnnpackAddParams, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
+    """``(bias + a * a_multiplier + b * b_multiplier) >> shift`` (arithmetic) + zero point, clamped."""
+    accumulator = (params.bias + inputs[0].astype(np.int64) * params.a_multiplier
+                   + inputs[1].astype(np.int64) * params.b_multiplier)
+    output = (accumulator.astype(np.int32).astype(np.int64) >> params.shift) + params.output_zero_point
+    return [np.clip(output, params.output_min, params.output_max).astype(np.int8).reshape(params.output_shape)]
+
+
 def prepare(ctx: OpContext) -> Plan:
     """int8: check quantization, compute the input/output multipliers and activation range; int32: the range."""
     if ctx.output(0).dtype == np.int32:
@@ -97,6 +147,11 @@ def prepare(ctx: OpContext) -> Plan:
     input1_scale = np.float32(_positive_scale(ctx, input1, "input1"))
     input2_scale = np.float32(_positive_scale(ctx, input2, "input2"))
     output_scale = np.float32(_positive_scale(ctx, output, "output"))
+    if ctx.numerics == "xnnpack" and ctx.options.fused_activation_function in XNNPACK_ACTIVATION_RANGES:
+        xnnpack = xnnpack_add_params(ctx, (input1_scale, input2_scale, output_scale),
+                                     (input1.zero_point, input2.zero_point, output.zero_point), 1, output_shape)
+        if xnnpack is not None:
+            return Plan(params=xnnpack, output_shapes=[output_shape])
 
     # The reference multiplies in float32 (int * float), then widens to double for the divisions.
     with np.errstate(over="ignore"):
@@ -144,8 +199,10 @@ def _raw_output(params: AddParams, raw_sum: np.ndarray) -> np.ndarray:
         raw_sum, params.output_multiplier, params.output_shift) + params.output_offset
 
 
-def evaluate(params: AddParams | Int32Params, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
+def evaluate(params: AddParams | Int32Params | XnnpackAddParams, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
     """Rescale both inputs to the common scale, add (broadcasting), requantize, clamp."""
+    if isinstance(params, XnnpackAddParams):
+        return evaluate_xnnpack(params, inputs)
     if isinstance(params, Int32Params):
         return [int32_output(params, inputs[0].astype(np.int64) + inputs[1])]
     scaled_input1_val = _scaled_input(inputs[0], params.input1_offset, params.left_shift,
@@ -157,13 +214,22 @@ def evaluate(params: AddParams | Int32Params, inputs: list[np.ndarray | None]) -
     return [clamped_output.astype(np.int8).reshape(params.output_shape)]
 
 
-def internals(params: AddParams | Int32Params, inputs: list[np.ndarray | None]) -> dict[str, np.ndarray]:
+def internals(params: AddParams | Int32Params | XnnpackAddParams,
+              inputs: list[np.ndarray | None]) -> dict[str, np.ndarray]:
     """int8: the multipliers and shifts, then each input shifted and rescaled (at its own shape), the
     raw sum, the requantized raw output and the clamped output (at the output's shape), as int32
-    (the clamped output int8). int32 ADD has no stages: an empty dict.
+    (the clamped output int8). numerics="xnnpack": XNNPACK's constants, the accumulator and the
+    output. int32 ADD has no stages: an empty dict.
     """
     if isinstance(params, Int32Params):
         return {}
+    if isinstance(params, XnnpackAddParams):
+        accumulator = (params.bias + inputs[0].astype(np.int64) * params.a_multiplier
+                       + inputs[1].astype(np.int64) * params.b_multiplier)
+        constants = {name: np.array(getattr(params, name), dtype=np.int32)
+                     for name in ("bias", "a_multiplier", "b_multiplier", "shift")}
+        return {**constants, "accumulator": np.broadcast_to(accumulator, params.output_shape).astype(np.int32),
+                "clamped": evaluate_xnnpack(params, inputs)[0]}
     stages = {name: np.array(getattr(params, name), dtype=np.int32)
               for name in ("input1_multiplier", "input1_shift", "input2_multiplier", "input2_shift",
                            "output_multiplier", "output_shift")}
