@@ -57,7 +57,8 @@ TFLM_NOT_REPRODUCED = {
     ("EMBEDDING_LOOKUP", "int8"): "hybrid lookups (not investigated)",
     ("SPACE_TO_BATCH_ND", "int8"): "padding from never-initialized parameters",
     ("SPACE_TO_BATCH_ND", "float32"): "padding from never-initialized parameters",
-    ("STRIDED_SLICE", "bool"): "bool slices (not investigated)",
+    **{("STRIDED_SLICE", dtype): "new-axis and shrink mask combinations (not investigated)"
+       for dtype in ("int8", "int16", "uint8", "int32", "int64", "float32", "bool")},
     ("GATHER", "float32"): "garbage values for some 5-D inputs with constant positions",
 }
 
