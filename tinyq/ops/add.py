@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -182,14 +183,14 @@ def prepare(ctx: OpContext) -> Plan:
     return Plan(params=params, output_shapes=[output_shape])
 
 
-def _shifted_input(values: np.ndarray, offset: int, left_shift: int) -> np.ndarray:
+def shifted_input(values: np.ndarray, offset: int, left_shift: int) -> np.ndarray:
     """``(x + offset) * (1 << left_shift)`` (the reference's shifted_inputN_val)."""
     return (values.astype(np.int64) + offset) << left_shift
 
 
-def _scaled_input(values: np.ndarray, offset: int, left_shift: int, multiplier: int, shift: int) -> np.ndarray:
+def scaled_input(values: np.ndarray, offset: int, left_shift: int, multiplier: int, shift: int) -> np.ndarray:
     """``MultiplyByQuantizedMultiplierSmallerThanOneExp((x + offset) * (1 << left_shift), M, shift)``."""
-    return fixedpoint.multiply_by_quantized_multiplier_smaller_than_one(_shifted_input(values, offset, left_shift),
+    return fixedpoint.multiply_by_quantized_multiplier_smaller_than_one(shifted_input(values, offset, left_shift),
                                                                         multiplier, shift)
 
 
@@ -205,13 +206,32 @@ def evaluate(params: AddParams | Int32Params | XnnpackAddParams, inputs: list[np
         return evaluate_xnnpack(params, inputs)
     if isinstance(params, Int32Params):
         return [int32_output(params, inputs[0].astype(np.int64) + inputs[1])]
-    scaled_input1_val = _scaled_input(inputs[0], params.input1_offset, params.left_shift,
+    scaled_input1_val = scaled_input(inputs[0], params.input1_offset, params.left_shift,
                                       params.input1_multiplier, params.input1_shift)
-    scaled_input2_val = _scaled_input(inputs[1], params.input2_offset, params.left_shift,
+    scaled_input2_val = scaled_input(inputs[1], params.input2_offset, params.left_shift,
                                       params.input2_multiplier, params.input2_shift)
     raw_output = _raw_output(params, scaled_input1_val + scaled_input2_val)
     clamped_output = np.clip(raw_output, params.output_activation_min, params.output_activation_max)
     return [clamped_output.astype(np.int8).reshape(params.output_shape)]
+
+
+def rescaled_input_stages(params: Any, inputs: list[np.ndarray | None]) -> tuple[dict[str, np.ndarray],
+                                                                                   list[np.ndarray]]:
+    """The first ``internals`` stages of int8 ADD and SUB (``params`` of either): the multipliers and
+    shifts, then each input shifted (``shifted_inputN_val``) and rescaled (``scaled_inputN_val``), as
+    int32; also the rescaled inputs as int64 for the stages that follow."""
+    stages = {name: np.array(getattr(params, name), dtype=np.int32)
+              for name in ("input1_multiplier", "input1_shift", "input2_multiplier", "input2_shift",
+                           "output_multiplier", "output_shift")}
+    scaled = []
+    for number, (offset, multiplier, shift) in enumerate(
+            ((params.input1_offset, params.input1_multiplier, params.input1_shift),
+             (params.input2_offset, params.input2_multiplier, params.input2_shift)), start=1):
+        stages[f"shifted_input{number}_val"] = shifted_input(inputs[number - 1], offset,
+                                                              params.left_shift).astype(np.int32)
+        scaled.append(scaled_input(inputs[number - 1], offset, params.left_shift, multiplier, shift))
+        stages[f"scaled_input{number}_val"] = scaled[-1].astype(np.int32)
+    return stages, scaled
 
 
 def internals(params: AddParams | Int32Params | XnnpackAddParams,
@@ -230,17 +250,7 @@ def internals(params: AddParams | Int32Params | XnnpackAddParams,
                      for name in ("bias", "a_multiplier", "b_multiplier", "shift")}
         return {**constants, "accumulator": np.broadcast_to(accumulator, params.output_shape).astype(np.int32),
                 "clamped": evaluate_xnnpack(params, inputs)[0]}
-    stages = {name: np.array(getattr(params, name), dtype=np.int32)
-              for name in ("input1_multiplier", "input1_shift", "input2_multiplier", "input2_shift",
-                           "output_multiplier", "output_shift")}
-    scaled = []
-    for number, (offset, multiplier, shift) in enumerate(
-            ((params.input1_offset, params.input1_multiplier, params.input1_shift),
-             (params.input2_offset, params.input2_multiplier, params.input2_shift)), start=1):
-        stages[f"shifted_input{number}_val"] = _shifted_input(inputs[number - 1], offset,
-                                                              params.left_shift).astype(np.int32)
-        scaled.append(_scaled_input(inputs[number - 1], offset, params.left_shift, multiplier, shift))
-        stages[f"scaled_input{number}_val"] = scaled[-1].astype(np.int32)
+    stages, scaled = rescaled_input_stages(params, inputs)
     raw_sum = scaled[0] + scaled[1]
     raw_output = _raw_output(params, raw_sum)
     stages["raw_sum"] = np.broadcast_to(raw_sum, params.output_shape).astype(np.int32)

@@ -48,6 +48,7 @@ import numpy as np
 from tinyq import fixedpoint
 from tinyq.ops import OpContext, Plan
 from tinyq.ops._broadcast import broadcast_shape
+from tinyq.ops.add import rescaled_input_stages, scaled_input
 from tinyq.ops._integer_binary import (Int32Params, int32_output, int8_zero_point, positive_scale,
                                       prepare_int32)
 
@@ -132,17 +133,6 @@ def prepare(ctx: OpContext) -> Plan:
     return _prepare_int8(ctx)
 
 
-def _shifted_input(values: np.ndarray, offset: int, left_shift: int) -> np.ndarray:
-    """``(x + offset) * (1 << left_shift)`` (the reference's shifted_inputN_val)."""
-    return (values.astype(np.int64) + offset) << left_shift
-
-
-def _scaled_input(values: np.ndarray, offset: int, left_shift: int, multiplier: int, shift: int) -> np.ndarray:
-    """``MultiplyByQuantizedMultiplierSmallerThanOneExp((x + offset) * (1 << left_shift), M, shift)``."""
-    return fixedpoint.multiply_by_quantized_multiplier_smaller_than_one(_shifted_input(values, offset, left_shift),
-                                                                        multiplier, shift)
-
-
 def _raw_output(params: SubParams, raw_sub: np.ndarray) -> np.ndarray:
     """The difference requantized to the output scale, plus the output offset (not clamped)."""
     if params.output_shift <= 0:
@@ -156,9 +146,9 @@ def _raw_output(params: SubParams, raw_sub: np.ndarray) -> np.ndarray:
 
 
 def _evaluate_int8(params: SubParams, input1: np.ndarray, input2: np.ndarray) -> np.ndarray:
-    scaled_input1_val = _scaled_input(input1, params.input1_offset, params.left_shift,
+    scaled_input1_val = scaled_input(input1, params.input1_offset, params.left_shift,
                                       params.input1_multiplier, params.input1_shift)
-    scaled_input2_val = _scaled_input(input2, params.input2_offset, params.left_shift,
+    scaled_input2_val = scaled_input(input2, params.input2_offset, params.left_shift,
                                       params.input2_multiplier, params.input2_shift)
     raw_output = _raw_output(params, scaled_input1_val - scaled_input2_val)
     clamped_output = np.clip(raw_output, params.output_activation_min, params.output_activation_max)
@@ -179,17 +169,7 @@ def internals(params: SubParams | Int32Params, inputs: list[np.ndarray | None]) 
     """
     if isinstance(params, Int32Params):
         return {}
-    stages = {name: np.array(getattr(params, name), dtype=np.int32)
-              for name in ("input1_multiplier", "input1_shift", "input2_multiplier", "input2_shift",
-                           "output_multiplier", "output_shift")}
-    scaled = []
-    for number, (offset, multiplier, shift) in enumerate(
-            ((params.input1_offset, params.input1_multiplier, params.input1_shift),
-             (params.input2_offset, params.input2_multiplier, params.input2_shift)), start=1):
-        stages[f"shifted_input{number}_val"] = _shifted_input(inputs[number - 1], offset,
-                                                              params.left_shift).astype(np.int32)
-        scaled.append(_scaled_input(inputs[number - 1], offset, params.left_shift, multiplier, shift))
-        stages[f"scaled_input{number}_val"] = scaled[-1].astype(np.int32)
+    stages, scaled = rescaled_input_stages(params, inputs)
     raw_sub = scaled[0] - scaled[1]
     stages["raw_sub"] = np.broadcast_to(raw_sub, params.output_shape).astype(np.int32)
     stages["raw_output"] = np.broadcast_to(_raw_output(params, raw_sub), params.output_shape).astype(np.int32)
