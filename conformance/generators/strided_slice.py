@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 from conformance.case import Case
 from conformance.common import GraphBuilder, QuantParams, shapes
 from conformance.generators._layout import layout_case
-from tools.oracles import run_litert
 
 OP = "STRIDED_SLICE"
 DTYPES = ("int8", "int16", "uint8", "int32", "int64", "float32", "bool")
@@ -125,8 +124,12 @@ def _case(draw: st.DrawFn, dtype: str) -> Case:
         builder.output(builder.op(OP, [x, *vectors, strides], [1], options, data_type, "output",
                                   output_quantization=output_quantization))
 
+    # The official quantizer segfaults on some masked or empty slices (it runs in this process): it
+    # only quantizes plain slices with a non-empty result.
+    plain = not (run_time or indices["offset"] or indices["new_axis_mask"] or indices["ellipsis_mask"])
+    quantizer = plain and _reference_output_size(shape, indices) > 0
     case = draw(layout_case(OP, dtype, [shape], build, {"shape": list(shape), "run_time": run_time, **indices},
-                            quantizer=not run_time))
+                            quantizer=quantizer))
     if run_time:
         case.inputs[1:] = [np.array(indices["begin"], np.int32), np.array(indices["end"], np.int32)]
         assume(_reference_output_size(shape, indices) > 0)
@@ -142,7 +145,11 @@ def _reference_output_size(shape: tuple[int, ...], indices: dict) -> int:
     options = {k: int(indices[k]) for k in ("begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask",
                                              "shrink_axis_mask")}
     builder.output(builder.op(OP, [x, *vectors], [1], {**options, "offset": False}, np.float32, "output"))
-    return int(run_litert(builder.build(), [np.zeros(shape, np.float32)])[0].size)
+    # In the oracle child process: LiteRT crashes on some of these models instead of failing.
+    from conformance.runner import REFERENCE, _oracle_process
+
+    outputs = _oracle_process.run(builder.build(), [np.zeros(shape, np.float32)], (REFERENCE,))[REFERENCE]
+    return 0 if isinstance(outputs, str) else int(outputs[0].size)
 
 
 def cases(dtype: str) -> st.SearchStrategy[Case]:

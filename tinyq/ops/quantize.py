@@ -27,6 +27,11 @@ QuantizeMultiplier(double(input_scale) / double(output_scale))`` computed in Pre
 (``q_in - input_zero_point`` and ``+ output_zero_point`` are int32 operations; int16 to int16
 requires both zero points to be 0.)
 
+``numerics="xnnpack"``: int8 -> int8 and uint8 -> uint8 requantization with an input/output scale
+ratio in [1/256, 128] runs in XNNPACK (``qs8-vcvt``/``qu8-vcvt``): ``multiplier =
+lrintf(256 * input_scale / output_scale)`` (float32, ties to even) and ``out = clamp((output_zero_point
+* 256 - multiplier * input_zero_point + 128 + q * multiplier) >> 8)``.
+
 Requantize has a fast path for int8<->uint8 when the scales are equal and the zero points differ
 by exactly 128 (it flips the top bit); the multiplier is then exactly 2^30 with shift 1, for
 which MultiplyByQuantizedMultiplier is the identity, so the general formula gives the same
@@ -80,6 +85,28 @@ def _require_positive_scales(ctx: OpContext, operand: Operand, what: str) -> Non
                         f"needs finite positive scales")
 
 
+@dataclass(frozen=True)
+class XnnpackRequantizeParams:
+    """XNNPACK's ``qs8-vcvt``/``qu8-vcvt`` constants (numerics="xnnpack", same input and output type):
+    ``out = clamp((bias + q * multiplier) >> 8)``, 8 fractional bits."""
+
+    bias: int  # output_zero_point * 256 - multiplier * input_zero_point + 128
+    multiplier: int  # lrintf(256 * input_scale / output_scale)
+    output_dtype: np.dtype
+
+
+def _xnnpack_requantize(operand_scale: float, operand_zero_point: int, output_scale: float, output_zero_point: int,
+                        output_dtype: np.dtype) -> XnnpackRequantizeParams | None:
+    """``xnn_init_qs8_cvt_scalar_params``, or None when the delegate leaves the node to LiteRT (a scale
+    ratio outside [1/256, 128])."""
+    ratio = np.float32(np.float32(operand_scale) / np.float32(output_scale))
+    if not np.float32(1 / 256) <= ratio <= np.float32(128):
+        return None
+    multiplier = int(np.rint(np.float32(256) * ratio))
+    bias = output_zero_point * 256 - multiplier * operand_zero_point + 128
+    return XnnpackRequantizeParams(bias=bias, multiplier=multiplier, output_dtype=output_dtype)
+
+
 def prepare(ctx: OpContext) -> Plan:
     """Check quantization parameters and compute the multiplier (requantization) once."""
     operand = ctx.input(0)
@@ -110,6 +137,11 @@ def prepare(ctx: OpContext) -> Plan:
     if operand.dtype == np.int16 and output.dtype == np.int16 and (operand.zero_point, output.zero_point) != (0, 0):
         raise ctx.error(f"int16 to int16 QUANTIZE needs zero points 0, got {operand.zero_point} (input) and "
                         f"{output.zero_point} (output)")
+    if ctx.numerics == "xnnpack" and operand.dtype == output.dtype and operand.dtype in (np.int8, np.uint8):
+        xnnpack = _xnnpack_requantize(operand.scale, operand.zero_point, output.scale, output.zero_point,
+                                      output.dtype)
+        if xnnpack is not None:
+            return Plan(params=xnnpack, output_shapes=[operand.shape])
     # Prepare: QuantizeMultiplier(double(input scale) / double(output scale)).
     real_multiplier = operand.scale / output.scale
     multipliers, shifts = fixedpoint.quantize_multipliers(np.array([real_multiplier]))
@@ -136,8 +168,12 @@ def _add_int32(values: np.ndarray, addend: np.ndarray | int) -> np.ndarray:
     return (values.astype(np.int64) + addend).astype(np.int32)
 
 
-def evaluate(params: AffineQuantizeParams | RequantizeParams, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
+def evaluate(params: AffineQuantizeParams | RequantizeParams | XnnpackRequantizeParams,
+             inputs: list[np.ndarray | None]) -> list[np.ndarray]:
     """Quantize (AffineQuantize / PerChannelQuantize) or requantize (Requantize)."""
+    if isinstance(params, XnnpackRequantizeParams):
+        shifted = (params.bias + inputs[0].astype(np.int64) * params.multiplier) >> 8  # arithmetic shift
+        return [fixedpoint.saturate(shifted, params.output_dtype)]
     if isinstance(params, AffineQuantizeParams):
         # NaN and infinities are legitimate inputs here (see the module docstring).
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
