@@ -154,3 +154,42 @@ def prepare_extremum(ctx: OpContext, maximum: bool) -> ExtremumParams:
         check_same_quantization(ctx)
     limits = np.iinfo(operand.dtype)
     return ExtremumParams(reduction=reduction, init_value=int(limits.min if maximum else limits.max))
+
+
+@dataclass(frozen=True)
+class XnnpackReduceParams:
+    """XNNPACK's qs8/qu8 SUM and MEAN (numerics="xnnpack"): an int32 sum of the raw values, then the
+    reference int32 -> quantized conversion ``nearbyint(float(sum) * inv_y_scale + y_zero_point)``,
+    all float32, clamped to the output type."""
+
+    reduction: Reduction
+    inv_y_scale: np.float32  # input_scale / output_scale (times 1 / n for MEAN)
+    y_zero_point: np.float32  # output_zero_point - n * input_zero_point * inv_y_scale
+    output_dtype: np.dtype
+
+
+def xnnpack_reduce_params(ctx: OpContext, reduction: Reduction, mean: bool) -> XnnpackReduceParams | None:
+    """XNNPACK's constants (``xnn_init_qs8_reduce_scalar_params``, ``xnn_update_qs8_reduce_scalar_params``,
+    reduce-nd.c), or None where LiteRT keeps the node (no axes, int16 or int32 data, a MEAN of an empty
+    input). A SUM of an empty input gives the output zero point."""
+    operand, output = ctx.input(0), ctx.output(0)
+    if operand.dtype not in (np.int8, np.uint8) or not reduction.axes or (mean and reduction.empty_input):
+        return None
+    count = reduction.num_elements_in_axis
+    with np.errstate(over="ignore", under="ignore"):
+        inv_y_scale = np.float32(np.float32(operand.scale) / np.float32(output.scale))
+        if mean:
+            inv_y_scale = np.float32(inv_y_scale * np.float32(np.float32(1) / np.float32(count)))
+        y_zero_point = np.float32(np.float32(output.zero_point)
+                                  - np.float32(np.float32(count * operand.zero_point) * inv_y_scale))
+    return XnnpackReduceParams(reduction=reduction, inv_y_scale=inv_y_scale, y_zero_point=y_zero_point,
+                               output_dtype=output.dtype)
+
+
+def evaluate_xnnpack_reduce(params: XnnpackReduceParams, values: np.ndarray) -> np.ndarray:
+    """The int32 sum, converted in float32 and rounded half to even."""
+    reduction = params.reduction
+    total = values.astype(np.int64).sum(axis=reduction.axes, keepdims=reduction.keep_dims)
+    real = total.astype(np.int32).astype(np.float32) * params.inv_y_scale + params.y_zero_point
+    info = np.iinfo(params.output_dtype)
+    return np.clip(np.rint(real), info.min, info.max).astype(params.output_dtype).reshape(reduction.output_shape)

@@ -35,7 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from tinyq.ops import OpContext, Plan
-from tinyq.ops._reduce import Reduction, check_left_shift, prepare_reduction, quantized_mean_or_sum, sum_rescaling
+from tinyq.ops._reduce import (Reduction, XnnpackReduceParams, check_left_shift, evaluate_xnnpack_reduce,
+                               prepare_reduction, quantized_mean_or_sum, sum_rescaling, xnnpack_reduce_params)
 
 
 @dataclass(frozen=True)
@@ -49,36 +50,11 @@ class MeanParams:
     output_zero_point: int
 
 
-@dataclass(frozen=True)
-class XnnpackMeanParams:
-    """XNNPACK's qs8 mean (numerics="xnnpack"): an int32 sum of the raw values, then the reference
-    int32 -> qs8 conversion ``nearbyint(float(sum) * inv_y_scale + y_zero_point)``, all float32."""
-
-    reduction: Reduction
-    inv_y_scale: np.float32  # (input_scale / output_scale) * (1 / n)
-    y_zero_point: np.float32  # output_zero_point - n * input_zero_point * inv_y_scale
-
-
-def _xnnpack_params(ctx: OpContext, reduction: Reduction) -> XnnpackMeanParams | None:
-    """XNNPACK's constants (``xnn_init_qs8_reduce_scalar_params``, ``xnn_update_qs8_reduce_scalar_params``,
-    reduce-nd.c), or None where its delegate leaves the node to LiteRT (no axes, an empty input)."""
-    if not reduction.axes or reduction.empty_input:
-        return None
-    operand, output = ctx.input(0), ctx.output(0)
-    count = reduction.num_elements_in_axis
-    with np.errstate(over="ignore", under="ignore"):
-        input_output_scale = np.float32(np.float32(operand.scale) / np.float32(output.scale))
-        inv_y_scale = np.float32(input_output_scale * np.float32(np.float32(1) / np.float32(count)))
-        y_zero_point = np.float32(np.float32(output.zero_point)
-                                  - np.float32(np.float32(count * operand.zero_point) * inv_y_scale))
-    return XnnpackMeanParams(reduction=reduction, inv_y_scale=inv_y_scale, y_zero_point=y_zero_point)
-
-
 def prepare(ctx: OpContext) -> Plan:
     """Resolve the axes, compute the output shape and the multiplier with 1/n folded in."""
     reduction = prepare_reduction(ctx)
-    if ctx.numerics == "xnnpack" and ctx.input(0).dtype == np.int8:
-        xnnpack = _xnnpack_params(ctx, reduction)
+    if ctx.numerics == "xnnpack":
+        xnnpack = xnnpack_reduce_params(ctx, reduction, mean=True)
         if xnnpack is not None:
             return Plan(params=xnnpack, output_shapes=[reduction.output_shape])
     output_multiplier, output_shift = sum_rescaling(ctx)
@@ -95,13 +71,9 @@ def prepare(ctx: OpContext) -> Plan:
     return Plan(params=params, output_shapes=[reduction.output_shape])
 
 
-def evaluate(params: MeanParams | XnnpackMeanParams, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
+def evaluate(params: MeanParams | XnnpackReduceParams, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
     """Sum over the axes, remove the zero points, requantize with the folded multiplier, clamp."""
-    if isinstance(params, XnnpackMeanParams):
-        reduction = params.reduction
-        total = inputs[0].astype(np.int64).sum(axis=reduction.axes, keepdims=reduction.keep_dims)
-        real = total.astype(np.int32).astype(np.float32) * params.inv_y_scale + params.y_zero_point
-        output = np.clip(np.rint(real), -128, 127).astype(np.int8)
-        return [output.reshape(reduction.output_shape)]
+    if isinstance(params, XnnpackReduceParams):
+        return [evaluate_xnnpack_reduce(params, inputs[0])]
     return [quantized_mean_or_sum(inputs[0], params.reduction, params.input_zero_point, params.output_multiplier,
                                   params.output_shift, params.output_zero_point, np.int8)]

@@ -33,7 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from tinyq.ops import OpContext, Plan
-from tinyq.ops._reduce import Reduction, check_left_shift, prepare_reduction, quantized_mean_or_sum, sum_rescaling
+from tinyq.ops._reduce import (Reduction, XnnpackReduceParams, check_left_shift, evaluate_xnnpack_reduce,
+                               prepare_reduction, quantized_mean_or_sum, sum_rescaling, xnnpack_reduce_params)
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,10 @@ class SumParams:
 def prepare(ctx: OpContext) -> Plan:
     """Resolve the axes; for 8-bit data, the multiplier from the input/output scale ratio."""
     reduction = prepare_reduction(ctx)
+    if ctx.numerics == "xnnpack":
+        xnnpack = xnnpack_reduce_params(ctx, reduction, mean=False)
+        if xnnpack is not None:
+            return Plan(params=xnnpack, output_shapes=[reduction.output_shape])
     dtype = ctx.input(0).dtype
     quantized = dtype != np.int32
     input_zero_point = output_multiplier = output_shift = output_zero_point = 0
@@ -66,8 +71,10 @@ def prepare(ctx: OpContext) -> Plan:
     return Plan(params=params, output_shapes=[reduction.output_shape])
 
 
-def evaluate(params: SumParams, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
+def evaluate(params: SumParams | XnnpackReduceParams, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
     """8-bit: sum, remove the zero points, requantize, clamp. int32: wrapping sum."""
+    if isinstance(params, XnnpackReduceParams):
+        return [evaluate_xnnpack_reduce(params, inputs[0])]
     values, reduction = inputs[0], params.reduction
     if params.quantized:
         return [quantized_mean_or_sum(values, reduction, params.input_zero_point, params.output_multiplier,
