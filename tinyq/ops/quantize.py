@@ -95,6 +95,17 @@ class XnnpackRequantizeParams:
     output_dtype: np.dtype
 
 
+@dataclass(frozen=True)
+class XnnpackQuantizeParams:
+    """XNNPACK's ``f32-qs8-vcvt``/``f32-qu8-vcvt`` (numerics="xnnpack"): ``x * (1.0f / scale)`` capped at
+    the output maximum less the zero point (NaN becomes that cap, as x86's ``minps`` returns its
+    second operand), rounded half to even, plus the zero point, saturated."""
+
+    inverse_scale: np.float32
+    zero_point: int
+    output_dtype: np.dtype
+
+
 def _xnnpack_requantize(operand_scale: float, operand_zero_point: int, output_scale: float, output_zero_point: int,
                         output_dtype: np.dtype) -> XnnpackRequantizeParams | None:
     """``xnn_init_qs8_cvt_scalar_params``, or None when the delegate leaves the node to LiteRT (a scale
@@ -117,6 +128,10 @@ def prepare(ctx: OpContext) -> Plan:
     _require_positive_scales(ctx, output, "output")
     if operand.dtype == np.float32:
         quantization = output.quantization
+        if ctx.numerics == "xnnpack" and output.dtype in (np.int8, np.uint8) and not quantization.per_channel:
+            params_xnnpack = XnnpackQuantizeParams(inverse_scale=np.float32(np.float32(1) / np.float32(output.scale)),
+                                                   zero_point=output.zero_point, output_dtype=output.dtype)
+            return Plan(params=params_xnnpack, output_shapes=[operand.shape])
         if quantization.per_channel:
             shape = _broadcast_shape(output, quantization.quantized_dimension)
             scale = quantization.scale.astype(np.float32).reshape(shape)
@@ -168,9 +183,17 @@ def _add_int32(values: np.ndarray, addend: np.ndarray | int) -> np.ndarray:
     return (values.astype(np.int64) + addend).astype(np.int32)
 
 
-def evaluate(params: AffineQuantizeParams | RequantizeParams | XnnpackRequantizeParams,
+def evaluate(params: AffineQuantizeParams | RequantizeParams | XnnpackRequantizeParams | XnnpackQuantizeParams,
              inputs: list[np.ndarray | None]) -> list[np.ndarray]:
     """Quantize (AffineQuantize / PerChannelQuantize) or requantize (Requantize)."""
+    if isinstance(params, XnnpackQuantizeParams):
+        info = np.iinfo(params.output_dtype)
+        with np.errstate(invalid="ignore", over="ignore"):
+            scaled = inputs[0] * params.inverse_scale
+            capped = np.where(np.isnan(scaled), np.float32(info.max - params.zero_point),
+                              np.minimum(scaled, np.float32(info.max - params.zero_point)))
+            rounded = np.rint(np.maximum(capped, np.float32(-2.0**31)))  # cvtps_epi32 saturates low to INT_MIN
+        return [np.clip(rounded.astype(np.int64) + params.zero_point, info.min, info.max).astype(params.output_dtype)]
     if isinstance(params, XnnpackRequantizeParams):
         shifted = (params.bias + inputs[0].astype(np.int64) * params.multiplier) >> 8  # arithmetic shift
         return [fixedpoint.saturate(shifted, params.output_dtype)]
