@@ -43,7 +43,8 @@ ROWS = [(op, dtype) for op, generator in sorted(GENERATORS.items()) for dtype in
 TARGET_ROWS = {
     "xnnpack": {("CONV_2D", "int8"), ("DEPTHWISE_CONV_2D", "int8"), ("TRANSPOSE_CONV", "int8"),
                 ("LEAKY_RELU", "int8"), ("FULLY_CONNECTED", "int8"), ("MEAN", "int8"), ("CONCATENATION", "int8"),
-                ("PACK", "int8"), ("QUANTIZE", "int8->int8"), ("QUANTIZE", "uint8->uint8")},
+                ("PACK", "int8"), ("QUANTIZE", "int8->int8"), ("QUANTIZE", "uint8->uint8"),
+                ("RESIZE_BILINEAR", "int8"), ("RESIZE_BILINEAR", "uint8")},
 }
 # numerics="tflm" claims every row except these, where TFLite Micro (tflite-micro 0.dev20261023)
 # has a defect or undefined behaviour tinyq does not imitate (the conformance report shows them).

@@ -16,6 +16,9 @@ LiteRT's reference has two kernels (``resize_bilinear.h``):
   ``(i + 0.5) * scale - 0.5``), ``y0 = max(floor(y), 0)``, ``y1 = min(ceil(y), in - 1)``, the four
   products summed in that order, plus 0.5 for uint8, then converted by truncation.
 
+``numerics="xnnpack"`` (int8, uint8): XNNPACK's ``s8/u8-ibilinear`` kernels with Q11 weights from
+float32 positions (``xnn_indirection_init_resize_bilinear2d_hwc_q11``).
+
 align_corners and half_pixel_centers together are refused, as by LiteRT's Prepare. Values are
 interpolated as stored: no quantization parameters are read.
 """
@@ -38,6 +41,42 @@ class Axis:
     lower: np.ndarray
     upper: np.ndarray
     position: np.ndarray
+
+
+@dataclass(frozen=True)
+class XnnpackAxis:
+    """XNNPACK's interpolation along one axis (``xnn_indirection_init_resize_bilinear2d_hwc_q11``):
+    the two source indices and the weight of the second in Q11."""
+
+    lower: np.ndarray
+    upper: np.ndarray
+    alpha_q11: np.ndarray
+
+
+@dataclass(frozen=True)
+class XnnpackBilinearParams:
+    """numerics="xnnpack" for int8/uint8 (``s8-ibilinear``/``u8-ibilinear`` kernels)."""
+
+    rows: XnnpackAxis
+    columns: XnnpackAxis
+    output_shape: tuple[int, ...]
+
+
+def xnnpack_axis(input_size: int, output_size_: int, align_corners: bool, half_pixel_centers: bool) -> XnnpackAxis:
+    """Source indices and Q11 weights as XNNPACK computes them, in float32."""
+    adjustment = 1 if align_corners and output_size_ != 1 else 0
+    scale = np.float32(input_size - adjustment) / np.float32(output_size_ - adjustment)
+    index = np.arange(output_size_, dtype=np.float32)
+    maximum = np.float32(input_size - 1)
+    if align_corners or not half_pixel_centers:  # TensorFlow's legacy mapping, or align_corners
+        position = np.minimum(index * scale, maximum)
+    else:
+        offset = np.float32(np.float32(0.5) * scale - np.float32(0.5))
+        position = np.minimum(np.maximum(index * scale + offset, np.float32(0)), maximum)
+    lower = position.astype(np.int64)  # truncation; positions are >= 0
+    upper = np.minimum(lower + 1, input_size - 1)
+    alpha = (position - lower.astype(np.float32)).astype(np.float32)
+    return XnnpackAxis(lower=lower, upper=upper, alpha_q11=np.rint(alpha * np.float32(2048)).astype(np.int64))
 
 
 @dataclass(frozen=True)
@@ -89,6 +128,12 @@ def prepare(ctx: OpContext) -> Plan:
     options = ctx.options
     if options.align_corners and options.half_pixel_centers:
         raise ctx.error("align_corners and half_pixel_centers cannot both be set (LiteRT refuses it)")
+    if ctx.numerics == "xnnpack" and ctx.input(0).dtype in (np.int8, np.uint8):
+        xnnpack = XnnpackBilinearParams(
+            rows=xnnpack_axis(shape[1], height, options.align_corners, options.half_pixel_centers),
+            columns=xnnpack_axis(shape[2], width, options.align_corners, options.half_pixel_centers),
+            output_shape=(shape[0], height, width, shape[3]))
+        return Plan(params=xnnpack, output_shapes=[xnnpack.output_shape])
     integer = ctx.input(0).dtype in (np.int8, np.int16)
     axis = integer_axis if integer else float_axis
     params = BilinearParams(rows=axis(shape[1], height, options.align_corners, options.half_pixel_centers),
@@ -129,6 +174,22 @@ def _float(params: BilinearParams, data: np.ndarray) -> np.ndarray:
     return total.astype(np.float32)
 
 
-def evaluate(params: BilinearParams, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
+def _xnnpack(params: XnnpackBilinearParams, data: np.ndarray) -> np.ndarray:
+    """``s8-ibilinear``: horizontal then vertical blend in Q11, rounded by ``(acc + 2**21) >> 22``."""
+    rows, columns = params.rows, params.columns
+    top, bottom = data[:, rows.lower].astype(np.int64), data[:, rows.upper].astype(np.int64)
+    top_left, top_right = top[:, :, columns.lower], top[:, :, columns.upper]
+    bottom_left, bottom_right = bottom[:, :, columns.lower], bottom[:, :, columns.upper]
+    alpha_h = columns.alpha_q11[None, None, :, None]
+    alpha_v = rows.alpha_q11[None, :, None, None]
+    upper_row = top_left * 2048 + (top_right - top_left) * alpha_h
+    lower_row = bottom_left * 2048 + (bottom_right - bottom_left) * alpha_h
+    accumulator = upper_row * 2048 + (lower_row - upper_row) * alpha_v
+    return ((accumulator + (1 << 21)) >> 22).astype(data.dtype)
+
+
+def evaluate(params: BilinearParams | XnnpackBilinearParams, inputs: list[np.ndarray | None]) -> list[np.ndarray]:
     """Interpolate with the integer or the float kernel."""
+    if isinstance(params, XnnpackBilinearParams):
+        return [_xnnpack(params, inputs[0])]
     return [_integer(params, inputs[0]) if params.integer else _float(params, inputs[0])]
